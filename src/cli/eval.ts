@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { evaluate, formatEvalResult, parseTasks } from "../eval/index.js";
+import { action } from "./command.js";
+
+interface EvalFlags {
+  gt: string;
+  pred: string;
+  tasks: string;
+  json?: boolean;
+}
+
+/** `segstream eval --gt DIR --pred DIR [--tasks semantic] [--json]` */
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("Score Cityscapes-format predictions against ground truth (semantic: IoU, iIoU)")
+    .requiredOption("--gt <dir>", "ground truth: Cityscapes root, gtFine folder, split or city folder")
+    .requiredOption("--pred <dir>", "predictions: <city>/<stem>_pred_labelIds.png (label ids)")
+    .option("--tasks <list>", "comma list of tasks (implemented: semantic)", "semantic")
+    .option("--json", "print one JSON object on stdout (NaN scores as null)")
+    .action(
+      action(async (ctx, flags: EvalFlags) => {
+        const tasks = parseTasks(flags.tasks);
+        let lastLog = Date.now();
+        const result = await evaluate({
+          gt: flags.gt,
+          pred: flags.pred,
+          tasks,
+          onProgress: (done, total) => {
+            if (done === total || Date.now() - lastLog > 2000) {
+              lastLog = Date.now();
+              ctx.log.info({ done, total }, "eval progress");
+            }
+          },
+        });
+        if (flags.json) ctx.printJson(result);
+        else process.stdout.write(formatEvalResult(result));
+      }),
+    );
+}
