@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import sharp, { type Metadata, type Sharp } from "sharp";
 import type { Encoding } from "./frame.js";
 
 /** A decoded image: tightly packed rows; mono16 data is little-endian uint16. */
@@ -25,7 +25,7 @@ function swapRB(data: Uint8Array): Uint8Array {
   return out;
 }
 
-function sharpInput(img: RawImage): sharp.Sharp {
+function sharpInput(img: RawImage): Sharp {
   const { width, height, encoding } = img;
   const data = encoding === "bgr8" ? swapRB(img.data) : img.data;
   if (encoding === "mono16") {
@@ -89,7 +89,7 @@ export async function decodeImage(
   input: string,
   want?: "rgb8" | "mono8" | "mono16",
 ): Promise<RawImage> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
