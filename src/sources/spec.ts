@@ -21,7 +21,7 @@ export const SOURCE_TYPES = ["images", "video", "camera", "mcap", "ros", "synthe
 export const SYNTHETIC_DEFAULTS = { seed: 0, width: 1024, height: 512, fps: 17 } as const;
 
 function parseSynthetic(spec: string, rest: string): SourceSpec {
-  const out = { ...SYNTHETIC_DEFAULTS };
+  const out: { seed: number; width: number; height: number; fps: number } = { ...SYNTHETIC_DEFAULTS };
   if (rest === "") return { type: "synthetic", ...out };
   for (const part of rest.split(",")) {
     const [k, v] = part.split("=", 2) as [string, string | undefined];
