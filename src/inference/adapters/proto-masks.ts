@@ -1,0 +1,158 @@
+/**
+ * Prototype-mask assembly shared by YOLACT and YOLO-seg:
+ * `sigmoid(P · c)` inside the crop rectangle at prototype resolution (zero outside), bilinear
+ * upsample (align_corners=False) straight to the frame, threshold, emitted as RLE.
+ *
+ * Only the crop rectangle is ever computed and only the frame pixels whose bilinear taps touch
+ * it are sampled (all others are exactly 0 after the crop), so 100 detections stay cheap and
+ * no frame-size buffer is allocated per detection.
+ */
+import { RleBuilder } from "../../frames/rle.js";
+import type { RleMask } from "../result.js";
+import { type GeometryMaps, type LinearTable, linearTable } from "./geometry.js";
+
+export interface ProtoView {
+  readonly data: Float32Array;
+  readonly h: number;
+  readonly w: number;
+  /** Prototype (coefficient) count. */
+  readonly k: number;
+  readonly layout: "nhwc" | "nchw";
+}
+
+/** Prototype pixels kept by the crop: columns x0 ≤ x < x1, rows y0 ≤ y < y1. */
+export interface CropRect {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+export interface MaskTables {
+  readonly width: number;
+  readonly height: number;
+  readonly cols: LinearTable;
+  readonly rows: LinearTable;
+}
+
+/** Frame-pixel → prototype taps, built once per frame. Prototypes span the network input. */
+export function maskTables(
+  maps: GeometryMaps,
+  frameW: number,
+  frameH: number,
+  proto: ProtoView,
+  netW: number,
+  netH: number,
+): MaskTables {
+  return {
+    width: frameW,
+    height: frameH,
+    cols: linearTable(frameW, maps.x, proto.w, netW),
+    rows: linearTable(frameH, maps.y, proto.h, netH),
+  };
+}
+
+/** Integer crop range {i : lo ≤ i < hi} for continuous bounds, clamped to [0, size]. */
+export function cropRange(lo: number, hi: number, size: number): [number, number] {
+  const a = Math.max(0, Math.ceil(lo));
+  const b = Math.min(size, Math.ceil(hi));
+  return [a, Math.max(a, b)];
+}
+
+/** First index whose value ≥ v in a non-decreasing array (length if none). */
+function lowerBound(a: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One detection's mask. `coeffs[offset … offset+k)` are its coefficients; `threshold` applies
+ * to the upsampled sigmoid (strictly greater).
+ */
+export function assembleMask(
+  proto: ProtoView,
+  coeffs: Float32Array,
+  offset: number,
+  crop: CropRect,
+  t: MaskTables,
+  threshold: number,
+): RleMask {
+  const W = t.width;
+  const H = t.height;
+  const out = new RleBuilder();
+  const { x0, x1, y0, y1 } = crop;
+  // Frame ranges whose taps reach inside the crop: i1 ≥ start and i0 ≤ end − 1.
+  const fx0 = lowerBound(t.cols.i1, x0);
+  const fx1 = lowerBound(t.cols.i0, x1);
+  const fy0 = lowerBound(t.rows.i1, y0);
+  const fy1 = lowerBound(t.rows.i0, y1);
+  if (x1 <= x0 || y1 <= y0 || fx1 <= fx0 || fy1 <= fy0) return out.finish(W, H);
+
+  // Sigmoid of the linear combination over the crop, with a 1-pixel zero border.
+  const bw = x1 - x0 + 2;
+  const bh = y1 - y0 + 2;
+  const buf = new Float32Array(bw * bh);
+  const { data, w: pw, k } = proto;
+  if (proto.layout === "nhwc") {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const base = (y * pw + x) * k;
+        let s = 0;
+        for (let j = 0; j < k; j++) s += data[base + j]! * coeffs[offset + j]!;
+        buf[(y - y0 + 1) * bw + (x - x0 + 1)] = 1 / (1 + Math.exp(-s));
+      }
+    }
+  } else {
+    const plane = proto.h * pw;
+    for (let j = 0; j < k; j++) {
+      const c = coeffs[offset + j]!;
+      if (c === 0) continue;
+      const pBase = j * plane;
+      for (let y = y0; y < y1; y++) {
+        const src = pBase + y * pw;
+        const dst = (y - y0 + 1) * bw + 1 - x0;
+        for (let x = x0; x < x1; x++) buf[dst + x] = buf[dst + x]! + data[src + x]! * c;
+      }
+    }
+    for (let y = 1; y < bh - 1; y++) {
+      for (let x = 1; x < bw - 1; x++) {
+        const i = y * bw + x;
+        buf[i] = 1 / (1 + Math.exp(-buf[i]!));
+      }
+    }
+  }
+
+  const { i0: ci0, i1: ci1, w1: cw } = t.cols;
+  const { i0: ri0, i1: ri1, w1: rw } = t.rows;
+  out.push(0, fy0 * W);
+  for (let fy = fy0; fy < fy1; fy++) {
+    const r0 = (ri0[fy]! - y0 + 1) * bw - x0 + 1;
+    const r1 = (ri1[fy]! - y0 + 1) * bw - x0 + 1;
+    const wy = rw[fy]!;
+    let cur: 0 | 1 = 0;
+    let run = fx0;
+    for (let fx = fx0; fx < fx1; fx++) {
+      const a = ci0[fx]!;
+      const b = ci1[fx]!;
+      const wx = cw[fx]!;
+      const top = buf[r0 + a]! + (buf[r0 + b]! - buf[r0 + a]!) * wx;
+      const bot = buf[r1 + a]! + (buf[r1 + b]! - buf[r1 + a]!) * wx;
+      const v: 0 | 1 = top + (bot - top) * wy > threshold ? 1 : 0;
+      if (v === cur) run++;
+      else {
+        out.push(cur, run);
+        cur = v;
+        run = 1;
+      }
+    }
+    out.push(cur, run);
+    out.push(0, W - fx1);
+  }
+  return out.finish(W, H);
+}
