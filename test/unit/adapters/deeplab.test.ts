@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { TRAIN_ID_TO_ID } from "../../../src/frames/labels.js";
+import {
+  decode,
+  decodeDeeplab,
+  type AdapterContext,
+  type Outputs,
+} from "../../../src/inference/adapters/index.js";
+import { runFixture } from "./ort-fixture.js";
+
+// The fixture design (make_adapter_fixtures.py): at 32x64 network resolution, trainId
+// ((x>>3) + 3·(y>>3)) % 19 wins with logit +5 (others −5); `aux` is shifted by one class.
+const NET_H = 32;
+const NET_W = 64;
+const trainIdAt = (x: number, y: number): number => ((x >> 3) + 3 * (y >> 3)) % 19;
+const labels = { toLabelId: Array.from({ length: 19 }, (_, t) => TRAIN_ID_TO_ID[t]!) };
+
+function ctx(
+  frameWidth: number,
+  frameHeight: number,
+  extra: Partial<AdapterContext["geometry"]> = {},
+): AdapterContext {
+  return {
+    geometry: { netWidth: NET_W, netHeight: NET_H, frameWidth, frameHeight, resize: "stretch", ...extra },
+    labels,
+    frameId: 7,
+    sourceId: "cam",
+    stampNs: 123n,
+  };
+}
+
+/** Expected label ids at a 4× stretched frame (256×128): each frame pixel comes from (x>>2, y>>2). */
+function expected4x(): Uint8Array {
+  const W = NET_W * 4;
+  const H = NET_H * 4;
+  const e = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) e[y * W + x] = TRAIN_ID_TO_ID[trainIdAt(x >> 2, y >> 2)]!;
+  return e;
+}
+
+describe("deeplab adapter on real ORT outputs", () => {
+  it("output `out` beside an `aux` output listed first: exact class map at frame size", async () => {
+    const outputs = await runFixture("deeplab_out_aux.onnx");
+    expect(Object.keys(outputs)).toEqual(["aux", "out"]);
+    const r = decodeDeeplab(outputs, ctx(256, 128));
+    expect(r.semantic?.width).toBe(256);
+    expect(r.semantic?.height).toBe(128);
+    expect(r.semantic?.classIds).toEqual(expected4x());
+    expect([r.frameId, r.sourceId, r.stampNs]).toEqual([7, "cam", 123n]);
+    expect(r.timings).toEqual({});
+  });
+
+  it("output `logits` without aux, through the dispatcher", async () => {
+    const outputs = await runFixture("deeplab_logits.onnx");
+    const r = decode("deeplab", outputs, ctx(256, 128));
+    expect(r.semantic?.classIds).toEqual(expected4x());
+  });
+
+  it("same map without aux as with aux, and the aux head is never picked", async () => {
+    const [a, b] = await Promise.all([runFixture("deeplab_out_aux.onnx"), runFixture("deeplab_logits.onnx")]);
+    const withAux = decodeDeeplab(a, ctx(256, 128)).semantic!.classIds;
+    const noAux = decodeDeeplab(b, ctx(256, 128)).semantic!.classIds;
+    expect(withAux).toEqual(noAux);
+    const aux = decodeDeeplab(a, ctx(256, 128), { outputName: "aux" }).semantic!.classIds;
+    expect(aux).not.toEqual(withAux);
+  });
+
+  it("upsample 'logits' (bilinear then argmax) agrees inside blocks and ≥ 97 % overall", async () => {
+    const outputs = await runFixture("deeplab_out_aux.onnx");
+    const r = decodeDeeplab(outputs, ctx(256, 128), { upsample: "logits" });
+    const got = r.semantic!.classIds;
+    const exp = expected4x();
+    let same = 0;
+    for (let i = 0; i < got.length; i++) if (got[i] === exp[i]) same++;
+    expect(same / got.length).toBeGreaterThan(0.97);
+    // block interiors (away from the 8-pixel block edges at network res) are exact
+    for (let y = 0; y < 128; y++) {
+      for (let x = 0; x < 256; x++) {
+        const nx = (x + 0.5) / 4;
+        const ny = (y + 0.5) / 4;
+        if (nx % 8 > 1 && nx % 8 < 7 && ny % 8 > 1 && ny % 8 < 7)
+          expect(got[y * 256 + x]).toBe(exp[y * 256 + x]);
+      }
+    }
+  });
+
+  it("undoes a letterbox: 128×32 frame in the 64×32 net (scale 0.5, padY 8)", async () => {
+    const outputs = await runFixture("deeplab_logits.onnx");
+    const r = decodeDeeplab(outputs, ctx(128, 32, { resize: "letterbox", scale: 0.5, padX: 0, padY: 8 }));
+    const got = r.semantic!.classIds;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 128; x++) {
+        // frame pixel centre → network pixel containing it
+        const nx = Math.floor((x + 0.5) * 0.5);
+        const ny = Math.floor((y + 0.5) * 0.5 + 8);
+        expect(got[y * 128 + x]).toBe(TRAIN_ID_TO_ID[trainIdAt(nx, ny)]);
+      }
+    }
+  });
+
+  it("computes the letterbox pad itself when not given", async () => {
+    const outputs = await runFixture("deeplab_logits.onnx");
+    const given = decodeDeeplab(outputs, ctx(128, 32, { resize: "letterbox", scale: 0.5, padX: 0, padY: 8 }));
+    const computed = decodeDeeplab(outputs, ctx(128, 32, { resize: "letterbox" }));
+    expect(computed.semantic!.classIds).toEqual(given.semantic!.classIds);
+  });
+
+  it("unmapped classes become 0 and a missing output is named", () => {
+    const data = new Float32Array(2 * 2 * 2);
+    data.set([1, 1, 1, 1], 4); // class 1 wins everywhere
+    const outputs: Outputs = { out: { dims: [1, 2, 2, 2], data } };
+    const c: AdapterContext = {
+      ...ctx(2, 2),
+      geometry: { ...ctx(2, 2).geometry, netWidth: 2, netHeight: 2 },
+    };
+    expect(decodeDeeplab(outputs, { ...c, labels: { toLabelId: [7] } }).semantic!.classIds).toEqual(
+      new Uint8Array(4),
+    );
+    expect(() => decodeDeeplab(outputs, c, { outputName: "seg" })).toThrow(
+      'deeplab: model has no output "seg" (outputs: out)',
+    );
+  });
+});
