@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT_USAGE } from "./command.js";
 import { registerSynth } from "./synth.js";
 import { registerEval } from "./eval.js";
+import { registerRun } from "./run.js";
 
 const program = new Command("segstream")
   .description("Real-time video segmentation pipeline for robots and vehicles")
@@ -11,6 +12,7 @@ const program = new Command("segstream")
 
 registerSynth(program);
 registerEval(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);

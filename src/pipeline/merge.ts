@@ -1,0 +1,41 @@
+import { makeResult, paintInstanceIds, type SegmentationResult } from "../inference/result.js";
+
+/**
+ * Merges the results of several models for one frame into one panoptic-style result:
+ * semantic from the (first) semantic model, instances from the (first) instance model,
+ * with instance masks painted over the semantic map so both agree on thing pixels.
+ * Timings are kept per model as `<model>.<stage>`.
+ */
+export function mergeResults(
+  parts: readonly { model: string; result: SegmentationResult }[],
+): SegmentationResult {
+  const first = parts[0];
+  if (first === undefined) throw new RangeError("mergeResults: no results to merge");
+  if (parts.length === 1) return first.result;
+  const sem = parts.find((p) => p.result.semantic !== undefined)?.result.semantic;
+  const inst = parts.find((p) => p.result.instances !== undefined)?.result.instances;
+  const timings: Record<string, number> = {};
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.result.timings)) timings[`${p.model}.${k}`] = v;
+  const { width, height } = first.result;
+  let semantic = sem;
+  if (sem !== undefined && inst !== undefined && inst.count > 0) {
+    const painted = paintInstanceIds(inst, width, height, (i) => inst.classIds[i]! + 1);
+    const classIds = sem.classIds.slice();
+    for (let p = 0; p < classIds.length; p++) {
+      const v = painted[p]!;
+      if (v !== 0) classIds[p] = v - 1;
+    }
+    semantic = { width, height, classIds };
+  }
+  return makeResult({
+    frameId: first.result.frameId,
+    sourceId: first.result.sourceId,
+    stampNs: first.result.stampNs,
+    width,
+    height,
+    ...(semantic !== undefined ? { semantic } : {}),
+    ...(inst !== undefined ? { instances: inst } : {}),
+    timings,
+  });
+}

@@ -1,0 +1,34 @@
+import { InputError } from "../frames/problem.js";
+import type { SourceConfig } from "../config/schema.js";
+import { openImagesSource } from "./images.js";
+import type { FrameSource } from "./source.js";
+import { parseSourceSpec, type SourceSpec } from "./spec.js";
+
+export interface OpenOptions {
+  /** Default source id when the config gives none: `cam<index>`. */
+  readonly index: number;
+}
+
+/** Opens a configured source. Bad specs, missing files and missing binaries are InputErrors (exit 2). */
+export async function openSource(
+  cfg: SourceConfig,
+  opts: OpenOptions,
+): Promise<{ source: FrameSource; spec: SourceSpec }> {
+  const c = typeof cfg === "string" ? { spec: cfg } : cfg;
+  const spec = parseSourceSpec(c.spec);
+  const sourceId = ("id" in c ? c.id : undefined) ?? `cam${opts.index}`;
+  const fps = "fps" in c ? c.fps : undefined;
+  switch (spec.type) {
+    case "images":
+      return {
+        spec,
+        source: await openImagesSource(spec.path, { sourceId, ...(fps !== undefined ? { fps } : {}) }),
+      };
+    case "video":
+    case "camera":
+    case "mcap":
+    case "synthetic":
+    case "ros":
+      throw new InputError(c.spec, `the ${spec.type} source is not available in this build`);
+  }
+}
