@@ -1,0 +1,86 @@
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG, loadConfig } from "../../../src/config/index.js";
+import { InputError } from "../../../src/frames/problem.js";
+import { parseSourceSpec } from "../../../src/sources/spec.js";
+
+describe("example configs", async () => {
+  const files = (await readdir("configs")).filter((f) => /\.ya?ml$/.test(f));
+  it("covers demo, camera, ros and cityscapes-replay", () => {
+    expect(files.sort()).toEqual(
+      expect.arrayContaining(["camera.yaml", "cityscapes-replay.yaml", "demo.yaml", "ros.yaml"]),
+    );
+  });
+  for (const f of files) {
+    it(`${f} validates and its source specs parse`, () => {
+      const c = loadConfig(join("configs", f));
+      expect(c.sources.length).toBeGreaterThan(0);
+      expect(c.models.length).toBeGreaterThan(0);
+      for (const s of c.sources) parseSourceSpec(typeof s === "string" ? s : s.spec);
+    });
+  }
+});
+
+describe("loadConfig", () => {
+  async function file(name: string, text: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "seg-cfg-"));
+    const p = join(dir, name);
+    await writeFile(p, text);
+    return p;
+  }
+
+  it("fills defaults and lets flags override file keys", async () => {
+    const p = await file("a.yaml", "models: [a]\nworkers: 2\ntracking:\n  maskIouWeight: 0.3\n");
+    const c = loadConfig(p, { workers: 3, sources: ["images:x"], sinks: { predDir: "out" } });
+    expect(c.workers).toBe(3);
+    expect(c.models).toEqual(["a"]);
+    expect(c.tracking.maskIouWeight).toBe(0.3);
+    expect(c.tracking.highScoreThreshold).toBe(DEFAULT_CONFIG.tracking.highScoreThreshold);
+    expect(c.sinks.predDir).toBe("out");
+  });
+
+  it("rejects an unknown key with a did-you-mean and names the file", async () => {
+    const p = await file("b.yaml", "modles: [a]\n");
+    expect(() => loadConfig(p)).toThrow(InputError);
+    expect(() => loadConfig(p)).toThrow(
+      `${p}: invalid configuration:\n  - modles: unknown key "modles" (did you mean "models"?)`,
+    );
+  });
+
+  it("suggests nested keys too", async () => {
+    const p = await file("c.json", JSON.stringify({ tracking: { lostTrackBufferSecs: 2 } }));
+    expect(() => loadConfig(p)).toThrow(
+      'tracking.lostTrackBufferSecs: unknown key "lostTrackBufferSecs" (did you mean "lostTrackBufferSeconds"?)',
+    );
+  });
+
+  it("reports wrong types with the path", async () => {
+    const p = await file("d.yaml", "workers: many\n");
+    expect(() => loadConfig(p)).toThrow(/workers: /);
+  });
+
+  it("names a missing config file", () => {
+    expect(() => loadConfig("/nope/config.yaml")).toThrow(/^\/nope\/config\.yaml: cannot read config file/);
+  });
+});
+
+describe("parseSourceSpec", () => {
+  it("parses every source kind", () => {
+    expect(parseSourceSpec("images:a/b")).toEqual({ type: "images", path: "a/b" });
+    expect(parseSourceSpec("mcap:x.mcap#/cam")).toEqual({ type: "mcap", path: "x.mcap", topic: "/cam" });
+    expect(parseSourceSpec("mcap:x.mcap")).toEqual({ type: "mcap", path: "x.mcap", topic: undefined });
+    expect(parseSourceSpec("synthetic:seed=3,size=320x160,fps=30")).toEqual({
+      type: "synthetic",
+      seed: 3,
+      width: 320,
+      height: 160,
+      fps: 30,
+    });
+    expect(parseSourceSpec("camera:/dev/video0")).toEqual({ type: "camera", device: "/dev/video0" });
+  });
+  it("suggests the closest source type", () => {
+    expect(() => parseSourceSpec("imags:x")).toThrow('unknown source type "imags" (did you mean "images"?)');
+  });
+});
