@@ -1,0 +1,92 @@
+import type { Encoding } from "../frames/frame.js";
+import type { SegmentationResult } from "./result.js";
+import type { ResolvedModel } from "./model.js";
+import type { ProviderName, ProviderOptions } from "./providers.js";
+
+/** Messages between the InferenceEngine (main thread) and an inference worker. */
+
+export interface WorkerInit {
+  readonly model: ResolvedModel;
+  readonly providers: readonly ProviderName[];
+  readonly providerOptions?: ProviderOptions;
+  readonly intraOpThreads?: number;
+  readonly workerIndex: number;
+  /** Enables test-only hooks (deliberate crashes). */
+  readonly testHooks: boolean;
+}
+
+export type TestCrash = "exit" | "throw";
+
+/** A frame whose pixels sit in a shared input slot (`slot`, first `length` bytes). */
+export interface InferRequest {
+  readonly type: "infer";
+  readonly seq: number;
+  readonly slot: SharedArrayBuffer;
+  readonly length: number;
+  readonly frame: {
+    readonly id: number;
+    readonly stampNs: bigint;
+    readonly sourceId: string;
+    readonly width: number;
+    readonly height: number;
+    readonly encoding: Encoding;
+  };
+  readonly testCrash?: TestCrash;
+}
+
+/** Finish queued frames, release the session, exit. */
+export interface CloseRequest {
+  readonly type: "close";
+}
+
+export type ToWorker = InferRequest | CloseRequest;
+
+export interface ErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly input?: string;
+  readonly hint?: string;
+}
+
+export type FromWorker =
+  | {
+      readonly type: "ready";
+      readonly provider: ProviderName;
+      readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+      readonly warnings: readonly string[];
+      readonly warmupMs: number;
+    }
+  | { readonly type: "init-failed"; readonly error: ErrorInfo }
+  | { readonly type: "result"; readonly seq: number; readonly result: SegmentationResult }
+  | { readonly type: "failed"; readonly seq: number; readonly error: ErrorInfo };
+
+export function errorInfo(e: unknown): ErrorInfo {
+  if (e instanceof Error) {
+    const x = e as Error & { input?: unknown; hint?: unknown };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(typeof x.input === "string" ? { input: x.input } : {}),
+      ...(typeof x.hint === "string" ? { hint: x.hint } : {}),
+    };
+  }
+  return { name: "Error", message: String(e) };
+}
+
+/**
+ * ArrayBuffers of the typed arrays inside `value`, for a postMessage transfer list. Only arrays
+ * that own their whole (non-shared) buffer are transferred; views into a larger buffer (an
+ * adapter's scratch space) are left to be copied, so transferring can never detach them.
+ */
+export function transferables(value: unknown, depth = 4, out: Set<ArrayBuffer> = new Set()): ArrayBuffer[] {
+  if (value === null || typeof value !== "object" || depth < 0) return [...out];
+  if (ArrayBuffer.isView(value)) {
+    const buf = value.buffer;
+    if (buf instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buf.byteLength)
+      out.add(buf);
+    return [...out];
+  }
+  const items = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+  for (const v of items) transferables(v, depth - 1, out);
+  return [...out];
+}

@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as ort from "onnxruntime-node";
+import type { Logger } from "../util/logger.js";
+import { checkModelIo, type ResolvedModel } from "./model.js";
+import { PROBE_INPUT, probeModelBytes } from "./probe-model.js";
+import {
+  ortProviderEntry,
+  selectProvider,
+  staticAvailability,
+  unappliedOptionWarnings,
+  type ProviderAttempt,
+  type ProviderName,
+  type ProviderOptions,
+} from "./providers.js";
+
+/** Opens ORT sessions with provider selection and checks them against the manifest. Runs in the worker. */
+
+export interface SessionRequest {
+  readonly providers: readonly ProviderName[];
+  readonly providerOptions?: ProviderOptions;
+  /** ORT intra-op threads (default: ORT's choice, all cores). */
+  readonly intraOpThreads?: number;
+}
+
+export interface OpenedSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: ProviderName;
+  readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+  readonly warnings: readonly string[];
+}
+
+/** Directory holding onnxruntime-node's native binding and provider libraries. */
+export function ortBinaryDir(): string {
+  const main = createRequire(import.meta.url).resolve("onnxruntime-node");
+  return join(dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
+}
+
+function sessionOptions(
+  entry: ReturnType<typeof ortProviderEntry>,
+  req: SessionRequest,
+): ort.InferenceSession.SessionOptions {
+  const threads = req.intraOpThreads ?? req.providerOptions?.cpu?.intraOpThreads;
+  return {
+    executionProviders: [entry as ort.InferenceSession.ExecutionProviderConfig],
+    graphOptimizationLevel: "all",
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+  };
+}
+
+/**
+ * Proves a GPU EP really executes a node: a one-node session with CPU fallback disabled fails
+ * if ORT would place that node on the CPU (a silent fallback).
+ */
+async function probeGpuProvider(
+  name: ProviderName,
+  opts: ProviderOptions | undefined,
+): Promise<string | undefined> {
+  try {
+    const s = await ort.InferenceSession.create(probeModelBytes(), {
+      executionProviders: [ortProviderEntry(name, opts) as ort.InferenceSession.ExecutionProviderConfig],
+      extra: { session: { disable_cpu_ep_fallback: "1" } },
+    });
+    await s.run({ [PROBE_INPUT]: new ort.Tensor("float32", new Float32Array(4), [4]) });
+    await s.release();
+    return undefined;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return /fallback to CPU EP has been explicitly disabled/.test(msg)
+      ? `ORT would silently run on the CPU (the ${name} EP did not take a probe node)`
+      : msg.split("\n")[0]!;
+  }
+}
+
+export async function openSession(
+  model: ResolvedModel,
+  req: SessionRequest,
+  log?: Logger,
+): Promise<OpenedSession> {
+  const binDir = ortBinaryDir();
+  const backends = ort.listSupportedBackends();
+  const warnings: string[] = [];
+  const tryProvider = async (p: ProviderName): Promise<ProviderAttempt<ort.InferenceSession>> => {
+    const avail = staticAvailability(p, backends, (f) => existsSync(join(binDir, f)));
+    if (!avail.ok) return { provider: p, ok: false, reason: avail.reason };
+    if (p !== "cpu") {
+      const why = await probeGpuProvider(p, req.providerOptions);
+      if (why !== undefined) return { provider: p, ok: false, reason: why };
+    }
+    const session = await ort.InferenceSession.create(
+      model.onnxPath,
+      sessionOptions(ortProviderEntry(p, req.providerOptions), req),
+    );
+    warnings.push(...unappliedOptionWarnings(p, req.providerOptions));
+    return { provider: p, ok: true, value: session };
+  };
+  const sel = await selectProvider(req.providers, tryProvider, log);
+  try {
+    checkModelIo(model, sel.value);
+  } catch (e) {
+    await sel.value.release();
+    throw e;
+  }
+  return {
+    session: sel.value,
+    provider: sel.provider,
+    attempts: sel.attempts.map((a) =>
+      a.ok ? { provider: a.provider, ok: true } : { provider: a.provider, ok: false, reason: a.reason },
+    ),
+    warnings,
+  };
+}
+
+/** ORT outputs → the adapters' {dims, data: Float32Array} records. */
+export function toOutputs(
+  results: ort.InferenceSession.OnnxValueMapType,
+): Record<string, { dims: readonly number[]; data: Float32Array }> {
+  const out: Record<string, { dims: readonly number[]; data: Float32Array }> = {};
+  for (const [name, t] of Object.entries(results)) {
+    const v = t as ort.Tensor;
+    if (!(v.data instanceof Float32Array)) {
+      throw new TypeError(`output "${name}" is ${v.type}, the adapters need float32`);
+    }
+    out[name] = { dims: v.dims, data: v.data };
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import { performance } from "node:perf_hooks";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import * as ort from "onnxruntime-node";
+import { adapterOptionsOf, labelMapOf } from "./adapter-options.js";
+import { decode, type LabelMap } from "./adapters/index.js";
+import { Preprocessor } from "./preprocess.js";
+import {
+  errorInfo,
+  transferables,
+  type FromWorker,
+  type InferRequest,
+  type ToWorker,
+  type WorkerInit,
+} from "./protocol.js";
+import { openSession, toOutputs } from "./session.js";
+
+/**
+ * Inference worker: owns one ORT session. Per frame: preprocess (into a reused tensor) →
+ * session.run → adapter decode, then posts the SegmentationResult with its typed arrays
+ * transferred. Frames are handled strictly one at a time in arrival order.
+ */
+
+function post(port: NonNullable<typeof parentPort>, msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Promise<void> {
+  const m = init.model.manifest;
+  let opened;
+  try {
+    opened = await openSession(init.model, {
+      providers: init.providers,
+      ...(init.providerOptions !== undefined ? { providerOptions: init.providerOptions } : {}),
+      ...(init.intraOpThreads !== undefined ? { intraOpThreads: init.intraOpThreads } : {}),
+    });
+  } catch (e) {
+    post(port, { type: "init-failed", error: errorInfo(e) });
+    return;
+  }
+  const { session } = opened;
+  const pre = new Preprocessor(m.input);
+  const input = new ort.Tensor("float32", pre.tensor, [1, 3, m.input.height, m.input.width]);
+  const feeds = { [m.input.name]: input };
+  const labels: LabelMap = labelMapOf(m);
+  const opts = adapterOptionsOf(m);
+
+  // Warm-up: the first run allocates and optimises; keep it out of frame timings.
+  const w0 = performance.now();
+  await session.run(feeds);
+  const warmupMs = performance.now() - w0;
+  post(port, {
+    type: "ready",
+    provider: opened.provider,
+    attempts: opened.attempts,
+    warnings: opened.warnings,
+    warmupMs,
+  });
+
+  // One frame at a time: ORT run() is async but the session and the input tensor are shared.
+  let chain: Promise<void> = Promise.resolve();
+  const handle = async (req: InferRequest): Promise<void> => {
+    if (init.testHooks && req.testCrash !== undefined) {
+      if (req.testCrash === "exit") process.exit(7);
+      setImmediate(() => {
+        throw new Error("test hook: worker crash requested");
+      });
+      return;
+    }
+    try {
+      const f = req.frame;
+      const t0 = performance.now();
+      const geometry = pre.run({ ...f, data: new Uint8Array(req.slot, 0, req.length) });
+      const t1 = performance.now();
+      const results = await session.run(feeds);
+      const t2 = performance.now();
+      const decoded = decode(
+        m.adapter,
+        toOutputs(results),
+        {
+          geometry,
+          labels,
+          frameId: f.id,
+          sourceId: f.sourceId,
+          stampNs: f.stampNs,
+        },
+        opts,
+      );
+      const t3 = performance.now();
+      const result = {
+        ...decoded,
+        timings: { ...decoded.timings, preprocess: t1 - t0, run: t2 - t1, postprocess: t3 - t2 },
+      };
+      post(port, { type: "result", seq: req.seq, result }, transferables(result));
+    } catch (e) {
+      post(port, { type: "failed", seq: req.seq, error: errorInfo(e) });
+    }
+  };
+  port.on("message", (msg: ToWorker) => {
+    if (msg.type === "close") {
+      chain = chain.then(async () => {
+        await session.release();
+        process.exit(0);
+      });
+      return;
+    }
+    chain = chain.then(() => handle(msg));
+  });
+}
+
+if (!isMainThread && parentPort !== null) {
+  void main(parentPort, workerData as WorkerInit);
+}
