@@ -10,9 +10,10 @@
  * - "logits": bilinear upsample of every class logit (align_corners=False) then argmax per
  *   frame pixel — smoother boundaries, C×4 taps per pixel.
  *
- * Measured once (bench/deeplab-upsample.ts, Node 20, one core of this project's 2-core CI VM),
- * 19 classes, logits 512×256 → frame 1024×512: "argmax" ≈ 6 ms, "logits" ≈ 63 ms per frame
- * (about 10× more). The default stays "argmax"; "logits" is for offline evaluation.
+ * Measured once (one-off script, Node 20.20, this 2-core VM under load ≈ 3, mean of 10 after 3
+ * warm-ups), 19 classes, random logits 512×256 → frame 1024×512: "argmax" ≈ 9–13 ms,
+ * "logits" ≈ 128 ms per frame (≈ 10–14× more). The default stays "argmax"; "logits" is for
+ * offline evaluation where boundary quality matters more than latency.
  */
 import { makeResult, type SegmentationResult } from "../result.js";
 import { geometryMaps, linearTable, nearestTable } from "./geometry.js";

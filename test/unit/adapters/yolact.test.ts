@@ -112,7 +112,7 @@ describe("yolact adapter on real ORT outputs", () => {
       [4, 4],
     ]);
     expect(fpnFeatureSizes(550, 550, 5).map(([h]) => h)).toEqual([69, 35, 18, 9, 5]);
-    const gen = makeYolactPriors(PRIORS!, 64, 64);
+    const gen = makeYolactPriors(PRIORS, 64, 64);
     const given = logitsNchw.priors!.data;
     expect(gen.length).toBe(given.length);
     for (let i = 0; i < gen.length; i++) expect(gen[i]).toBeCloseTo(given[i]!, 6);
