@@ -197,7 +197,14 @@ export class ExactChunkReader {
       this.pending = undefined;
       if (!chunk) {
         if (this.done) break;
-        const r = await this.it.next();
+        let r: IteratorResult<Buffer>;
+        try {
+          r = await this.it.next();
+        } catch (e) {
+          // Our own close() destroys the stream: that is an end, not an error.
+          if ((e as { code?: unknown }).code !== "ERR_STREAM_PREMATURE_CLOSE") throw e;
+          r = { done: true, value: undefined };
+        }
         if (r.done) {
           this.done = true;
           break;
