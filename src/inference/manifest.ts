@@ -192,7 +192,7 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   }
   if (s === undefined) return [];
   s = unwrap(s);
-  return s instanceof z.ZodObject ? Object.keys(s.shape as object) : [];
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

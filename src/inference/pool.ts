@@ -86,8 +86,12 @@ export interface EngineStats {
 const MAX_RESTART_FAILURES = 3;
 
 function errorFromInfo(e: ErrorInfo): Error {
-  if (e.name === "InputError")
-    return new InputError(e.input ?? "model", e.message.replace(/^[^:]*: /, ""), e.hint);
+  if (e.name === "InputError") {
+    let msg = e.message;
+    if (e.input !== undefined && msg.startsWith(`${e.input}: `)) msg = msg.slice(e.input.length + 2);
+    if (e.hint !== undefined && msg.endsWith(`\n  hint: ${e.hint}`)) msg = msg.slice(0, -(e.hint.length + 9));
+    return new InputError(e.input ?? "model", msg, e.hint);
+  }
   const err = new Error(e.message);
   err.name = e.name;
   return err;
@@ -191,6 +195,13 @@ export class InferenceEngine implements AsyncDisposable {
         if (msg.type === "ready") {
           ready = true;
           for (const w of msg.warnings) this.log.warn({ worker: index }, w);
+          for (const a of msg.attempts) {
+            if (!a.ok)
+              this.log.warn(
+                { worker: index, provider: a.provider, reason: a.reason },
+                `execution provider ${a.provider} unavailable: ${a.reason}`,
+              );
+          }
           this.log.info(
             {
               worker: index,

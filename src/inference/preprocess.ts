@@ -38,8 +38,8 @@ export function letterboxPlacement(srcW: number, srcH: number, netW: number, net
   const r = Math.min(netW / srcW, netH / srcH);
   const w = Math.min(netW, Math.max(1, Math.round(srcW * r)));
   const h = Math.min(netH, Math.max(1, Math.round(srcH * r)));
-  const left = Math.round((netW - w) / 2 - 0.1);
-  const top = Math.round((netH - h) / 2 - 0.1);
+  const left = Math.max(0, Math.round((netW - w) / 2 - 0.1));
+  const top = Math.max(0, Math.round((netH - h) / 2 - 0.1));
   return { left, top, width: w, height: h, scale: r };
 }
 

@@ -43,7 +43,7 @@ function sessionOptions(
 ): ort.InferenceSession.SessionOptions {
   const threads = req.intraOpThreads ?? req.providerOptions?.cpu?.intraOpThreads;
   return {
-    executionProviders: [entry as ort.InferenceSession.ExecutionProviderConfig],
+    executionProviders: [entry],
     graphOptimizationLevel: "all",
     ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
   };
@@ -59,7 +59,7 @@ async function probeGpuProvider(
 ): Promise<string | undefined> {
   try {
     const s = await ort.InferenceSession.create(probeModelBytes(), {
-      executionProviders: [ortProviderEntry(name, opts) as ort.InferenceSession.ExecutionProviderConfig],
+      executionProviders: [ortProviderEntry(name, opts)],
       extra: { session: { disable_cpu_ep_fallback: "1" } },
     });
     await s.run({ [PROBE_INPUT]: new ort.Tensor("float32", new Float32Array(4), [4]) });
@@ -118,7 +118,7 @@ export function toOutputs(
 ): Record<string, { dims: readonly number[]; data: Float32Array }> {
   const out: Record<string, { dims: readonly number[]; data: Float32Array }> = {};
   for (const [name, t] of Object.entries(results)) {
-    const v = t as ort.Tensor;
+    const v = t;
     if (!(v.data instanceof Float32Array)) {
       throw new TypeError(`output "${name}" is ${v.type}, the adapters need float32`);
     }

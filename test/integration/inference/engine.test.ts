@@ -1,0 +1,159 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeFrame, type Frame } from "../../../src/frames/frame.js";
+import { InputError, type Problem } from "../../../src/frames/problem.js";
+import { resolveModel } from "../../../src/inference/model.js";
+import { EngineClosedError, InferenceEngine, WorkerCrashedError } from "../../../src/inference/pool.js";
+
+const FIX = join(import.meta.dirname, "..", "..", "fixtures", "models");
+const tiny = resolveModel("engine_seg_tiny", FIX);
+
+function frame(id: number, width = 128, height = 64): Frame {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + id * 13) & 255;
+  return makeFrame({
+    id,
+    stampNs: 1_000_000n * BigInt(id),
+    sourceId: "test",
+    width,
+    height,
+    encoding: "rgb8",
+    data,
+  });
+}
+
+let engines: InferenceEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.dispose()));
+  engines = [];
+});
+async function engine(
+  opts: Partial<Parameters<typeof InferenceEngine.create>[0]> = {},
+): Promise<InferenceEngine> {
+  const e = await InferenceEngine.create({ model: tiny, providers: ["cpu"], intraOpThreads: 1, ...opts });
+  engines.push(e);
+  return e;
+}
+
+describe("InferenceEngine (worker threads, real ORT)", () => {
+  it("returns 20 results in submission order with timings; the frame stays usable", async () => {
+    const e = await engine({ workers: 2 });
+    const frames = Array.from({ length: 20 }, (_, i) => frame(i));
+    const settled: number[] = [];
+    const results = await Promise.all(
+      frames.map((f) =>
+        e.infer(f).then((r) => {
+          settled.push(r.frameId);
+          return r;
+        }),
+      ),
+    );
+    expect(settled).toEqual(frames.map((f) => f.id));
+    for (const [i, r] of results.entries()) {
+      expect(r.frameId).toBe(i);
+      expect(r.stampNs).toBe(frames[i]!.stampNs);
+      expect([r.width, r.height]).toEqual([128, 64]);
+      expect(r.semantic?.classIds).toBeInstanceOf(Uint8Array);
+      expect(r.semantic?.classIds.length).toBe(128 * 64);
+      expect(Object.keys(r.timings).sort()).toEqual(["postprocess", "preprocess", "run"]);
+    }
+    expect(frames[0]!.data.byteLength).toBe(128 * 64 * 3); // copied, not transferred
+    expect(e.selectedProvider).toBe("cpu");
+    expect(e.stats.completed).toBe(20);
+  });
+
+  it("same frame → same result (deterministic), from any worker", async () => {
+    const e = await engine({ workers: 2 });
+    const [a, b] = await Promise.all([e.infer(frame(5)), e.infer(frame(5))]);
+    expect(Buffer.from(a.semantic!.classIds).equals(Buffer.from(b.semantic!.classIds))).toBe(true);
+  });
+
+  it.each(["exit", "throw"] as const)(
+    "worker crash (%s) → worker-crashed problem, frame fails, restart, next frame works",
+    async (mode) => {
+      const problems: Problem[] = [];
+      const e = await engine({ testHooks: true, onProblem: (p) => problems.push(p) });
+      const before = e.workerThreadIds;
+      const ok0 = e.infer(frame(0));
+      const crashed = e.infer(frame(1), { testCrash: mode });
+      const after = e.infer(frame(2));
+      await expect(ok0).resolves.toMatchObject({ frameId: 0 });
+      const err = await crashed.catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(WorkerCrashedError);
+      expect((err as WorkerCrashedError).problem).toMatchObject({
+        code: "worker-crashed",
+        frameId: 1,
+        sourceId: "test",
+      });
+      // Frame 2 was queued behind the crash in the same worker: it fails too or runs after the restart.
+      await after.catch(() => undefined);
+      const next = await e.infer(frame(3));
+      expect(next.frameId).toBe(3);
+      expect(problems.some((p) => p.code === "worker-crashed" && p.frameId === 1)).toBe(true);
+      expect(e.stats.crashes).toBe(1);
+      expect(e.stats.restarts).toBe(1);
+      expect(e.workerThreadIds).not.toEqual(before);
+    },
+  );
+
+  it("keeps the main event loop responsive while a ~100 ms+ inference runs", async () => {
+    const big = resolveModel("engine_seg_1024x512", FIX);
+    const e = await engine({ model: big });
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 2);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await e.infer(frame(i, 1024, 512)));
+    clearInterval(timer);
+    const runMs = Math.min(...results.map((r) => r.timings.run!));
+    expect(runMs).toBeGreaterThan(50); // the work is real...
+    expect(maxGap).toBeLessThan(50); // ...and off the main thread
+  });
+
+  it("dispose terminates the workers; later infer rejects", async () => {
+    const e = await InferenceEngine.create({
+      model: tiny,
+      providers: ["cpu"],
+      workers: 2,
+      intraOpThreads: 1,
+    });
+    expect(e.workerThreadIds).toHaveLength(2);
+    const inflight = e.infer(frame(0));
+    await e.dispose();
+    await expect(inflight).resolves.toMatchObject({ frameId: 0 }); // drained, not dropped
+    expect(e.workerThreadIds).toEqual([]);
+    await expect(e.infer(frame(1))).rejects.toBeInstanceOf(EngineClosedError);
+    await e.dispose(); // idempotent
+  });
+
+  it("supports `await using`", async () => {
+    let ids: number[] = [];
+    {
+      await using e = await InferenceEngine.create({ model: tiny, providers: ["cpu"], intraOpThreads: 1 });
+      ids = e.workerThreadIds;
+      await e.infer(frame(0));
+    }
+    expect(ids).toHaveLength(1);
+  });
+
+  it("start-up with no usable provider → InputError from the worker, nothing left running", async () => {
+    const err = await InferenceEngine.create({ model: tiny, providers: ["cuda"] }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).hint).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12");
+  });
+});
+
+describe("InputError crossing the worker boundary", () => {
+  it("keeps input, message and hint without duplication", async () => {
+    const err = (await InferenceEngine.create({ model: tiny, providers: ["cuda"] }).catch(
+      (x: unknown) => x,
+    )) as InputError;
+    expect(err.input).toBe("providers [cuda]");
+    expect(err.message.match(/hint:/g)).toHaveLength(1);
+    expect(err.message).toContain("cuda: libonnxruntime_providers_cuda.so is not installed");
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { letterboxPlacement, Preprocessor, type PreprocessSpec } from "../../../src/inference/preprocess.js";
+
+const base: PreprocessSpec = {
+  width: 4,
+  height: 4,
+  channelOrder: "rgb",
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  scale: 1,
+  resize: "stretch",
+  padValue: 0,
+};
+const plane = (t: Float32Array, c: number, w: number, h: number): number[][] =>
+  Array.from({ length: h }, (_, y) => Array.from(t.subarray(c * w * h + y * w, c * w * h + (y + 1) * w)));
+
+describe("Preprocessor", () => {
+  it("bilinear upsample 2x2 → 4x4 with align_corners=False, exact values, CHW", () => {
+    // R channel [[0,100],[200,50]]; G = R + 1; B = 7.
+    const src = Uint8Array.from([0, 1, 7, 100, 101, 7, 200, 201, 7, 50, 51, 7]);
+    const p = new Preprocessor(base);
+    const g = p.run({ width: 2, height: 2, encoding: "rgb8", data: src });
+    expect(g).toEqual({ netWidth: 4, netHeight: 4, frameWidth: 2, frameHeight: 2, resize: "stretch" });
+    expect(plane(p.tensor, 0, 4, 4)).toEqual([
+      [0, 25, 75, 100],
+      [50, 59.375, 78.125, 87.5],
+      [150, 128.125, 84.375, 62.5],
+      [200, 162.5, 87.5, 50],
+    ]);
+    expect(plane(p.tensor, 1, 4, 4)[0]).toEqual([1, 26, 76, 101]);
+    expect(
+      plane(p.tensor, 2, 4, 4)
+        .flat()
+        .every((v) => v === 7),
+    ).toBe(true);
+  });
+
+  it("applies scale, mean, std and channel order (bgr8 source)", () => {
+    const spec: PreprocessSpec = {
+      ...base,
+      width: 1,
+      height: 1,
+      scale: 0.5,
+      mean: [1, 2, 3],
+      std: [2, 4, 8],
+    };
+    const bgr = Uint8Array.from([10, 20, 30]); // B=10 G=20 R=30
+    const rgbNet = new Preprocessor(spec);
+    rgbNet.run({ width: 1, height: 1, encoding: "bgr8", data: bgr });
+    expect(Array.from(rgbNet.tensor)).toEqual([(15 - 1) / 2, (10 - 2) / 4, (5 - 3) / 8]);
+    const bgrNet = new Preprocessor({ ...spec, channelOrder: "bgr" });
+    bgrNet.run({ width: 1, height: 1, encoding: "bgr8", data: bgr });
+    expect(Array.from(bgrNet.tensor)).toEqual([(5 - 1) / 2, (10 - 2) / 4, (15 - 3) / 8]);
+    bgrNet.run({ width: 1, height: 1, encoding: "rgb8", data: Uint8Array.from([30, 20, 10]) });
+    expect(Array.from(bgrNet.tensor)).toEqual([(5 - 1) / 2, (10 - 2) / 4, (15 - 3) / 8]);
+  });
+
+  it("mono8 fills all three channels", () => {
+    const p = new Preprocessor({ ...base, width: 2, height: 1 });
+    p.run({ width: 2, height: 1, encoding: "mono8", data: Uint8Array.from([9, 90]) });
+    expect(Array.from(p.tensor)).toEqual([9, 90, 9, 90, 9, 90]);
+  });
+
+  it("letterbox: pads with padValue (normalised) and reports scale/pad", () => {
+    const p = new Preprocessor({
+      ...base,
+      resize: "letterbox",
+      padValue: 114,
+      scale: 1 / 2,
+      mean: [1, 1, 1],
+    });
+    const src = new Uint8Array(4 * 2 * 3);
+    for (let i = 0; i < 8; i++) src.set([i * 10, i * 10, i * 10], i * 3);
+    const g = p.run({ width: 4, height: 2, encoding: "rgb8", data: src });
+    expect(g).toEqual({
+      netWidth: 4,
+      netHeight: 4,
+      frameWidth: 4,
+      frameHeight: 2,
+      resize: "letterbox",
+      scale: 1,
+      padX: 0,
+      padY: 1,
+    });
+    const pad = 114 / 2 - 1;
+    expect(plane(p.tensor, 0, 4, 4)).toEqual([
+      [pad, pad, pad, pad],
+      [-1, 4, 9, 14],
+      [19, 24, 29, 34],
+      [pad, pad, pad, pad],
+    ]);
+  });
+
+  it("letterbox placement follows Ultralytics (2048x1024 → 640x640)", () => {
+    expect(letterboxPlacement(2048, 1024, 640, 640)).toEqual({
+      left: 0,
+      top: 160,
+      width: 640,
+      height: 320,
+      scale: 0.3125,
+    });
+    expect(letterboxPlacement(1000, 1000, 640, 480)).toEqual({
+      left: 80,
+      top: 0,
+      width: 480,
+      height: 480,
+      scale: 0.48,
+    });
+  });
+
+  it("downsample keeps one output buffer across frames and sizes", () => {
+    const p = new Preprocessor({ ...base, width: 2, height: 2 });
+    const t = p.tensor;
+    const src = new Uint8Array(4 * 4 * 3).fill(200);
+    p.run({ width: 4, height: 4, encoding: "rgb8", data: src });
+    expect(Array.from(p.tensor)).toEqual(new Array(12).fill(200));
+    p.run({ width: 8, height: 2, encoding: "rgb8", data: new Uint8Array(8 * 2 * 3).fill(3) });
+    expect(p.tensor).toBe(t);
+    expect(Array.from(p.tensor)).toEqual(new Array(12).fill(3));
+  });
+
+  it("rejects short buffers and mono16", () => {
+    const p = new Preprocessor(base);
+    expect(() => p.run({ width: 2, height: 2, encoding: "rgb8", data: new Uint8Array(5) })).toThrow(
+      RangeError,
+    );
+    expect(() => p.run({ width: 1, height: 1, encoding: "mono16", data: new Uint8Array(2) })).toThrow(
+      /mono16/,
+    );
+  });
+});
