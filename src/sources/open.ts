@@ -1,6 +1,8 @@
 import { InputError } from "../frames/problem.js";
 import type { SourceConfig } from "../config/schema.js";
+import { openCameraSource } from "./camera.js";
 import { openImagesSource } from "./images.js";
+import { openVideoSource } from "./video.js";
 import type { FrameSource } from "./source.js";
 import { parseSourceSpec, type SourceSpec } from "./spec.js";
 
@@ -25,7 +27,22 @@ export async function openSource(
         source: await openImagesSource(spec.path, { sourceId, ...(fps !== undefined ? { fps } : {}) }),
       };
     case "video":
+      return {
+        spec,
+        source: await openVideoSource(spec.path, {
+          sourceId,
+          ...(fps !== undefined ? { fps } : {}),
+          ...("hwaccel" in c && c.hwaccel !== undefined ? { hwaccel: c.hwaccel } : {}),
+        }),
+      };
     case "camera":
+      return {
+        spec,
+        source: await openCameraSource(spec.device, {
+          sourceId,
+          ...(fps !== undefined ? { framerate: fps } : {}),
+        }),
+      };
     case "mcap":
     case "synthetic":
     case "ros":
