@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT_USAGE } from "./command.js";
 import { registerSynth } from "./synth.js";
 import { registerEval } from "./eval.js";
+import { registerModels } from "./models.js";
 import { registerRun } from "./run.js";
 
 const program = new Command("segstream")
@@ -13,6 +14,7 @@ const program = new Command("segstream")
 registerSynth(program);
 registerEval(program);
 registerRun(program);
+registerModels(program);
 
 try {
   await program.parseAsync(process.argv);
