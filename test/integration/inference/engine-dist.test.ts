@@ -21,7 +21,14 @@ describe("compiled worker (dist layout)", () => {
       tsconfig,
       JSON.stringify({
         extends: join(ROOT, "tsconfig.json"),
-        compilerOptions: { outDir: OUT, rootDir: ROOT, noEmit: false, declaration: false, sourceMap: false, noEmitOnError: false },
+        compilerOptions: {
+          outDir: OUT,
+          rootDir: ROOT,
+          noEmit: false,
+          declaration: false,
+          sourceMap: false,
+          noEmitOnError: false,
+        },
         files: [join(ROOT, "src/inference/index.ts"), join(ROOT, "src/inference/worker.ts")],
         include: [],
       }),
