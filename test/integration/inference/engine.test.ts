@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { makeFrame, type Frame } from "../../../src/frames/frame.js";
 import { InputError, type Problem } from "../../../src/frames/problem.js";
 import { resolveModel } from "../../../src/inference/model.js";
-import { EngineClosedError, InferenceEngine, WorkerCrashedError } from "../../../src/inference/pool.js";
+import {
+  EngineClosedError,
+  InferenceEngine,
+  InferenceError,
+  WorkerCrashedError,
+} from "../../../src/inference/pool.js";
 
 const FIX = join(import.meta.dirname, "..", "..", "fixtures", "models");
 const tiny = resolveModel("engine_seg_tiny", FIX);
@@ -95,6 +100,27 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
       expect(e.workerThreadIds).not.toEqual(before);
     },
   );
+
+  it("a frame that fails in the worker → inference-failed problem; the engine goes on", async () => {
+    const problems: Problem[] = [];
+    const e = await engine({ onProblem: (p) => problems.push(p) });
+    const bad = makeFrame({
+      id: 1,
+      stampNs: 1n,
+      sourceId: "test",
+      width: 4,
+      height: 4,
+      encoding: "mono16",
+      data: new Uint8Array(32),
+    });
+    const [r0, r1, r2] = await Promise.allSettled([e.infer(frame(0)), e.infer(bad), e.infer(frame(2))]);
+    expect(r0.status).toBe("fulfilled");
+    expect(r1.status).toBe("rejected");
+    expect((r1 as PromiseRejectedResult).reason).toBeInstanceOf(InferenceError);
+    expect(r2.status).toBe("fulfilled");
+    expect(problems).toEqual([expect.objectContaining({ code: "inference-failed", frameId: 1 })]);
+    expect(problems[0]!.reason).toContain("mono16");
+  });
 
   it("keeps the main event loop responsive while a ~100 ms+ inference runs", async () => {
     const big = resolveModel("engine_seg_1024x512", FIX);
