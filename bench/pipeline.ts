@@ -28,10 +28,12 @@ const { values } = parseArgs({
     model: { type: "string", default: "test/fixtures/models/engine_seg_512x256.onnx" },
     frames: { type: "string", default: "60" },
     threads: { type: "string", default: "2" },
+    workers: { type: "string", default: "1" },
   },
 });
 const frames = Number(values.frames);
 const threads = Number(values.threads);
+const workers = Number(values.workers);
 const model = resolveModel(values.model!, defaultModelsDir());
 const { width, height } = model.manifest.input;
 
@@ -68,7 +70,8 @@ const config = validateConfig(
     sources: [`images:${dir}`],
     models: [model.onnxPath],
     providers: ["cpu"],
-    providerOptions: { cpu: { intraOpThreads: threads } },
+    workers,
+    providerOptions: { cpu: { intraOpThreads: Math.max(1, Math.floor(threads / workers)) } },
   },
   "bench",
 );
