@@ -9,6 +9,7 @@ import {
   missingBinary,
   onLines,
   parseLogLine,
+  passthroughArgs,
   probeVideo,
   resolveFfmpegBinaries,
   waitExit,
@@ -100,7 +101,7 @@ export async function openLiveFfmpegSource(
 ): Promise<LiveFrameSource> {
   const { inputName, sourceId } = opts;
   const bins = resolveFfmpegBinaries(opts);
-  await checkBinary(bins.ffmpeg);
+  const version = await checkBinary(bins.ffmpeg);
   await checkBinary(bins.ffprobe);
   // ffprobe does not know `-re`; the rest (format, size, rate) is what ffmpeg will open.
   const probe = await probeVideo(
@@ -202,8 +203,7 @@ export async function openLiveFfmpegSource(
         "-map",
         "0:v:0",
         "-an",
-        "-fps_mode",
-        "passthrough",
+        ...passthroughArgs(version),
         "-f",
         "rawvideo",
         "-pix_fmt",

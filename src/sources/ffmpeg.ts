@@ -77,19 +77,36 @@ export function missingBinary(bin: string, e: unknown): InputError {
   return new InputError(bin, `cannot run ffmpeg binary (${why})`, FFMPEG_INSTALL_HINT);
 }
 
-const checked = new Set<string>();
+const checked = new Map<string, string>();
 
-/** Checks once per path that the binary starts (`-version`); throws InputError with the install hint. */
-export async function checkBinary(bin: string): Promise<void> {
-  if (checked.has(bin)) return;
+/**
+ * Checks once per path that the binary starts (`-version`) and returns its version string
+ * (e.g. "5.1.6-0+deb12u1"); throws InputError with the install hint.
+ */
+export async function checkBinary(bin: string): Promise<string> {
+  const known = checked.get(bin);
+  if (known !== undefined) return known;
   const r = await runBinary(bin, ["-hide_banner", "-version"], 10_000);
-  if (r.code !== 0)
+  if (r.code !== 0) {
     throw new InputError(
       bin,
       `\`${bin} -version\` failed (${r.stderr.trim() || `exit ${r.code}`})`,
       FFMPEG_INSTALL_HINT,
     );
-  checked.add(bin);
+  }
+  const version = /version (\S+)/.exec(r.stdout)?.[1] ?? "unknown";
+  checked.set(bin, version);
+  return version;
+}
+
+/**
+ * The option that keeps one output frame per decoded frame: `-fps_mode passthrough` from
+ * ffmpeg 5.1 on, `-vsync passthrough` before (Ubuntu 22.04 / ROS 2 Humble ships 4.4).
+ */
+export function passthroughArgs(version: string): string[] {
+  const m = /^n?(\d+)\.(\d+)/.exec(version);
+  const old = m !== null && (Number(m[1]) < 5 || (Number(m[1]) === 5 && Number(m[2]) < 1));
+  return old ? ["-vsync", "passthrough"] : ["-fps_mode", "passthrough"];
 }
 
 /** The first video stream as reported by `ffprobe -of json -show_streams`. */

@@ -9,6 +9,7 @@ import {
   missingBinary,
   onLines,
   parseLogLine,
+  passthroughArgs,
   probeVideo,
   resolveFfmpegBinaries,
   waitExit,
@@ -35,7 +36,7 @@ export interface VideoSourceOptions extends FfmpegBinaryOptions {
 const MAX_QUOTED_ERRORS = 5;
 
 /** The ffmpeg command line for a video replay (exported for tests and `--dry-run` style logging). */
-export function videoFfmpegArgs(path: string, hwaccel?: string): string[] {
+export function videoFfmpegArgs(path: string, hwaccel?: string, ffmpegVersion = "5.1"): string[] {
   return [
     "-hide_banner",
     "-nostdin",
@@ -52,8 +53,7 @@ export function videoFfmpegArgs(path: string, hwaccel?: string): string[] {
     "-sn",
     "-dn",
     // One output frame per decoded frame: no duplication/dropping to a constant rate.
-    "-fps_mode",
-    "passthrough",
+    ...passthroughArgs(ffmpegVersion),
     "-vf",
     "showinfo",
     "-f",
@@ -166,7 +166,7 @@ export async function openVideoSource(path: string, opts: VideoSourceOptions = {
     throw new InputError(input, `cannot open video file (${errorMessage(e)})`);
   }
   const bins = resolveFfmpegBinaries(opts);
-  await checkBinary(bins.ffmpeg);
+  const version = await checkBinary(bins.ffmpeg);
   await checkBinary(bins.ffprobe);
   const probe = await probeVideo(bins.ffprobe, path, input);
   const fps = probe.fps ?? opts.fps ?? DEFAULT_VIDEO_FPS;
@@ -199,7 +199,7 @@ export async function openVideoSource(path: string, opts: VideoSourceOptions = {
   async function* events(): AsyncGenerator<SourceEvent> {
     if (closed) return;
     let spawnError: unknown;
-    const proc = spawn(bins.ffmpeg, videoFfmpegArgs(path, opts.hwaccel), {
+    const proc = spawn(bins.ffmpeg, videoFfmpegArgs(path, opts.hwaccel, version), {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;

@@ -55,3 +55,13 @@ describe("ffmpeg helpers", () => {
     expect(await r.next(3)).toBeUndefined();
   });
 });
+
+describe("passthroughArgs", () => {
+  it("uses -fps_mode from 5.1 and -vsync before", async () => {
+    const { passthroughArgs } = await import("../../../src/sources/ffmpeg.js");
+    expect(passthroughArgs("4.4.2-0ubuntu0.22.04.1")).toEqual(["-vsync", "passthrough"]);
+    expect(passthroughArgs("5.0.1")).toEqual(["-vsync", "passthrough"]);
+    expect(passthroughArgs("5.1.6-0+deb12u1")).toEqual(["-fps_mode", "passthrough"]);
+    expect(passthroughArgs("7.1")).toEqual(["-fps_mode", "passthrough"]);
+  });
+});
