@@ -2,6 +2,7 @@ import { InputError } from "../frames/problem.js";
 import type { SourceConfig } from "../config/schema.js";
 import { openCameraSource } from "./camera.js";
 import { openImagesSource } from "./images.js";
+import { openMcapSource } from "./mcap.js";
 import { openVideoSource } from "./video.js";
 import type { FrameSource } from "./source.js";
 import { parseSourceSpec, type SourceSpec } from "./spec.js";
@@ -44,6 +45,13 @@ export async function openSource(
         }),
       };
     case "mcap":
+      return {
+        spec,
+        source: await openMcapSource(spec.path, {
+          sourceId,
+          ...(spec.topic !== undefined ? { topic: spec.topic } : {}),
+        }),
+      };
     case "synthetic":
     case "ros":
       throw new InputError(c.spec, `the ${spec.type} source is not available in this build`);

@@ -1,5 +1,6 @@
 import { InputError } from "../frames/problem.js";
 import { didYouMean } from "../util/suggest.js";
+import { parseMcapSpec } from "./mcap.js";
 
 /** A parsed source SPEC (DESIGN.md §4). */
 export type SourceSpec =
@@ -74,10 +75,7 @@ export function parseSourceSpec(spec: string): SourceSpec {
       return { type, device: rest };
     case "mcap": {
       if (!rest) throw new InputError(spec, "mcap source needs a file: mcap:FILE[#TOPIC]");
-      const hash = rest.indexOf("#");
-      return hash < 0
-        ? { type, path: rest, topic: undefined }
-        : { type, path: rest.slice(0, hash), topic: rest.slice(hash + 1) || undefined };
+      return { type, ...parseMcapSpec(rest) };
     }
     case "ros":
       if (!rest.startsWith("/")) throw new InputError(spec, "ros source needs an absolute topic: ros:/topic");
