@@ -1,0 +1,215 @@
+"""Train the bundled semantic model: DeepLabV3 (ASPP head) on a reduced-width MobileNetV3-Large, from scratch.
+
+Architecture: torchvision MobileNetV3-Large features (width_mult, dilated=True → output stride 16),
+torchvision ASPP (rates 6/12/18, image pooling) with `--aspp-ch` channels, and a light DeepLabV3+-style
+decoder that fuses the stride-4 features (1x1 projection, 1x1 fuse, depthwise 3x3, 1x1 classifier),
+then bilinear upsampling of the logits to the input size (align_corners=False).
+Output: logits [N,19,H,W] over Cityscapes trainIds 0..18 (no softmax).
+
+Example:
+  /usr/bin/python3 training/train_deeplab.py --data training/data/train --val training/data/val \
+      --minutes 70 --out training/runs/deeplab
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.models.mobilenetv3 import MobileNetV3, _mobilenet_v3_conf
+from torchvision.models.segmentation.deeplabv3 import ASPP
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cityscapes_data import (IMAGENET_MEAN, IMAGENET_STD, TRAIN_ID_TO_LABEL_ID, TRAIN_NAMES,  # noqa: E402
+                             augment_batch, load_frames, normalize, to_train_ids)
+
+
+class DeepLabLite(nn.Module):
+    def __init__(self, num_classes=19, width_mult=0.5, aspp_ch=128, dec_ch=64, low_ch=32, rates=(6, 12, 18)):
+        super().__init__()
+        ins, last = _mobilenet_v3_conf("mobilenet_v3_large", width_mult=width_mult, dilated=True)
+        self.features = MobileNetV3(ins, last).features
+        # stage ends: index of the last block before each stride-2 block
+        strides, s = [], 1
+        for i, b in enumerate(self.features):
+            if getattr(b, "_is_cn", False):
+                strides.append(i - 1)
+        self.low_idx = strides[1]  # last block at stride 4
+        low_c = self.features[self.low_idx].out_channels
+        high_c = self.features[-1].out_channels
+        self.aspp = ASPP(high_c, list(rates), aspp_ch)
+        self.low_proj = nn.Sequential(nn.Conv2d(low_c, low_ch, 1, bias=False), nn.BatchNorm2d(low_ch), nn.ReLU(inplace=True))
+        self.fuse = nn.Sequential(
+            nn.Conv2d(aspp_ch + low_ch, dec_ch, 1, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
+            nn.Conv2d(dec_ch, dec_ch, 3, padding=1, groups=dec_ch, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
+            nn.Conv2d(dec_ch, dec_ch, 1, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
+        )
+        self.classifier = nn.Conv2d(dec_ch, num_classes, 1)
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        low = None
+        for i, m in enumerate(self.features):
+            x = m(x)
+            if i == self.low_idx:
+                low = x
+        x = self.aspp(x)
+        low = self.low_proj(low)
+        x = F.interpolate(x, size=low.shape[-2:], mode="bilinear", align_corners=False)
+        x = self.fuse(torch.cat([x, low], 1))
+        x = self.classifier(x)
+        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+
+
+def confusion(pred: torch.Tensor, gt: torch.Tensor, n=19) -> torch.Tensor:
+    k = gt != 255
+    return torch.bincount(gt[k] * n + pred[k], minlength=n * n).view(n, n)
+
+
+@torch.no_grad()
+def evaluate(model, frames, bs=8):
+    model.eval()
+    conf = torch.zeros(19, 19, dtype=torch.long)
+    for i in range(0, len(frames.images), bs):
+        x = normalize(torch.from_numpy(frames.images[i:i + bs]))
+        gt = to_train_ids(torch.from_numpy(frames.labels[i:i + bs].astype(np.int64)))
+        pred = model(x).argmax(1)
+        conf += confusion(pred.flatten(), gt.flatten())
+    model.train()
+    tp = conf.diag().float()
+    gt_n = conf.sum(1).float()
+    pr_n = conf.sum(0).float()
+    iou = tp / (gt_n + pr_n - tp).clamp(min=1)
+    present = gt_n > 0
+    miou = iou[present].mean().item()
+    return miou, {TRAIN_NAMES[c]: round(iou[c].item(), 4) for c in range(19) if present[c]}, (tp.sum() / gt_n.sum()).item()
+
+
+def export(model, path, size):
+    w, h = size
+    model.eval()
+    x = torch.randn(1, 3, h, w)
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["out"],
+                      do_constant_folding=True)
+    import onnx
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    with torch.no_grad():
+        y = model(x)
+    print(f"exported {path}: {os.path.getsize(path) / 1e6:.2f} MB, out {tuple(y.shape)}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="root of the training set (Cityscapes layout)")
+    ap.add_argument("--split", default="train")
+    ap.add_argument("--val", required=True, help="root of the held-out set")
+    ap.add_argument("--val-split", default="val")
+    ap.add_argument("--size", default="512x256")
+    ap.add_argument("--width-mult", type=float, default=0.5)
+    ap.add_argument("--aspp-ch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--minutes", type=float, default=70.0, help="wall-clock budget; the LR schedule follows it")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=float, default=8.0, help="minutes between held-out evaluations")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--export", default=None, help="ONNX path to export the final model to")
+    ap.add_argument("--resume", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    w, h = map(int, args.size.split("x"))
+    os.makedirs(args.out, exist_ok=True)
+    t0 = time.time()
+    train = load_frames(args.data, args.split, (w, h))
+    val = load_frames(args.val, args.val_split, (w, h))
+    print(f"loaded {len(train.images)} train / {len(val.images)} val frames in {time.time() - t0:.0f}s", flush=True)
+
+    # class weights: mild inverse-frequency (sqrt) so thin classes (poles, signs) are not ignored
+    tid = to_train_ids(torch.from_numpy(train.labels[::4].astype(np.int64)))
+    cnt = torch.bincount(tid[tid != 255].flatten(), minlength=19).float()
+    freq = cnt / cnt.sum()
+    cw = torch.where(cnt > 0, (freq.clamp(min=1e-4)) ** -0.5, torch.zeros_like(freq))
+    cw = cw / cw[cnt > 0].mean()
+    cw = cw.clamp(max=5.0)
+    print("class pixel freq:", {TRAIN_NAMES[i]: round(freq[i].item(), 4) for i in range(19) if cnt[i] > 0}, flush=True)
+    print("class weights:", {TRAIN_NAMES[i]: round(cw[i].item(), 2) for i in range(19) if cnt[i] > 0}, flush=True)
+
+    model = DeepLabLite(19, args.width_mult, args.aspp_ch)
+    print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step = 0
+    if args.resume:
+        ck = torch.load(args.resume)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step = ck["step"]
+    crit = nn.CrossEntropyLoss(weight=cw, ignore_index=255)
+    budget = args.minutes * 60
+    start = time.time()
+    last_eval = start
+    n = len(train.images)
+    best = -1.0
+    hist = []
+    ema = None
+    while True:
+        el = time.time() - start
+        prog = el / budget
+        if prog >= 1:
+            break
+        warm = min(1.0, step / 100)
+        lr = args.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = np.random.randint(0, n, args.batch)
+        x, lab, _ = augment_batch(train.images[idx], train.labels[idx], None, scale_range=(1.0, 1.3))
+        y = to_train_ids(lab)
+        out = model(x)
+        loss = crit(out, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        if step % 20 == 0:
+            print(f"step {step} t={el / 60:.1f}m lr={lr:.5f} loss={ema:.4f} ({el / step:.2f}s/step)", flush=True)
+        if time.time() - last_eval > args.eval_every * 60:
+            miou, per, acc = evaluate(model, val)
+            hist.append({"step": step, "min": round(el / 60, 1), "mIoU": round(miou, 4), "pixAcc": round(acc, 4)})
+            print(f"EVAL step {step} mIoU={miou:.4f} pixAcc={acc:.4f} {per}", flush=True)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)},
+                       os.path.join(args.out, "last.pt"))
+            last_eval = time.time()
+    train_min = (time.time() - start) / 60
+    miou, per, acc = evaluate(model, val)
+    hist.append({"step": step, "min": round(train_min, 1), "mIoU": round(miou, 4), "pixAcc": round(acc, 4)})
+    print(f"FINAL step {step} train {train_min:.1f} min mIoU={miou:.4f} pixAcc={acc:.4f} {per}", flush=True)
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)},
+               os.path.join(args.out, "last.pt"))
+    summary = {"steps": step, "train_minutes": round(train_min, 1), "val_mIoU": round(miou, 4), "val_pixAcc": round(acc, 4),
+               "val_per_class_iou": per, "history": hist, "args": vars(args),
+               "input": {"name": "input", "shape": [1, 3, h, w], "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
+                         "channels": "RGB", "range": "[0,1] then (x-mean)/std", "resize": "stretch (bilinear)"},
+               "output": {"name": "out", "shape": [1, 19, h, w], "kind": "logits (no softmax)",
+                          "labels_trainId_to_labelId": TRAIN_ID_TO_LABEL_ID, "names": TRAIN_NAMES}}
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    if args.export:
+        export(model, args.export, (w, h))
+
+
+if __name__ == "__main__":
+    main()
