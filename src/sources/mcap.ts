@@ -1,3 +1,4 @@
+import { mcapDecompressHandlers } from "./mcap-compression.js";
 import { createReadStream } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { McapIndexedReader, McapStreamReader, type McapTypes } from "@mcap/core";
@@ -13,8 +14,8 @@ export interface McapSourceOptions {
   readonly topic?: string;
   readonly sourceId?: string;
   /**
-   * Chunk decompressors by compression name (`zstd`, `lz4`), as @mcap/core expects. None are built
-   * in: Node 20's zlib has neither; e.g. `@foxglove/wasm-zstd` / `@foxglove/wasm-lz4` provide them.
+   * Chunk decompressors by compression name, as @mcap/core expects. Default: zstd and lz4 from
+   * `@foxglove/wasm-zstd` / `@foxglove/wasm-lz4` (Node 20 zlib has neither).
    */
   readonly decompressHandlers?: McapTypes.DecompressHandlers;
 }
@@ -116,7 +117,7 @@ export async function openMcapSource(path: string, opts: McapSourceOptions = {})
   } catch (e) {
     throw new InputError(name, `cannot open MCAP file (${errorMessage(e)})`);
   }
-  const decompressHandlers = opts.decompressHandlers;
+  const decompressHandlers = opts.decompressHandlers ?? (await mcapDecompressHandlers());
   const fh = await open(path, "r");
   let indexed: McapIndexedReader | undefined;
   const channels: ChannelInfo[] = [];

@@ -149,6 +149,25 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
     expect((e as Error).message).toContain(missing);
   });
 
+  it("reads zstd- and lz4-compressed chunks", async () => {
+    const zstd = await import("@foxglove/wasm-zstd");
+    await zstd.isLoaded;
+    const file = join(dir, "zstd.mcap");
+    await writeMcap(
+      file,
+      [image("/front", "rgb8", rgb, 3, [5, 0], 1n), image("/front", "rgb8", rgb, 3, [6, 0], 2n)],
+      {
+        writer: {
+          compressChunk: (data) => ({ compression: "zstd", compressedData: zstd.compress(data, 3) }),
+        },
+      },
+    );
+    const { frames, problems } = await collect(await openMcapSource(file));
+    expect(problems).toEqual([]);
+    expect(frames.map((f) => f.stampNs)).toEqual([5_000_000_000n, 6_000_000_000n]);
+    expect(Buffer.from(frames[0]!.data).equals(Buffer.from(rgb))).toBe(true);
+  });
+
   it("unindexed and truncated files are read with the streaming reader", async () => {
     const msgs = [0, 1, 2, 3].map((k) =>
       image("/front", "rgb8", rgbImage(W, H, k), 3, [10 + k, 0], BigInt(k + 1)),
