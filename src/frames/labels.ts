@@ -80,9 +80,9 @@ export function labelByName(name: string): CityscapesLabel | undefined {
 }
 
 /** The 19 evaluated classes in trainId order (the "Cityscapes-19" output space). */
-export const EVAL_LABELS: readonly CityscapesLabel[] = LABELS.filter((l) => !l.ignoreInEval && l.id >= 0).sort(
-  (a, b) => a.trainId - b.trainId,
-);
+export const EVAL_LABELS: readonly CityscapesLabel[] = LABELS.filter(
+  (l) => !l.ignoreInEval && l.id >= 0,
+).sort((a, b) => a.trainId - b.trainId);
 
 /** The 8 evaluated thing classes: person, rider, car, truck, bus, train, motorcycle, bicycle. */
 export const THING_LABELS: readonly CityscapesLabel[] = EVAL_LABELS.filter((l) => l.hasInstances);
