@@ -9,14 +9,19 @@ interface EvalFlags {
   json?: boolean;
 }
 
-/** `segstream eval --gt DIR --pred DIR [--tasks semantic] [--json]` */
+/** `segstream eval --gt DIR --pred DIR [--tasks semantic,panoptic,instance,tracking] [--json]` */
 export function registerEval(program: Command): void {
   program
     .command("eval")
-    .description("Score Cityscapes-format predictions against ground truth (semantic: IoU, iIoU)")
+    .description(
+      "Score Cityscapes-format predictions against ground truth (semantic IoU/iIoU, panoptic PQ, instance AP, tracking HOTA/MOTSA/IDF1)",
+    )
     .requiredOption("--gt <dir>", "ground truth: Cityscapes root, gtFine folder, split or city folder")
-    .requiredOption("--pred <dir>", "predictions: <city>/<stem>_pred_labelIds.png (label ids)")
-    .option("--tasks <list>", "comma list of tasks (implemented: semantic)", "semantic")
+    .requiredOption(
+      "--pred <dir>",
+      "predictions: <city>/<stem>_pred_{labelIds,instanceIds}.png and _pred_instances.json",
+    )
+    .option("--tasks <list>", "comma list of tasks: semantic, panoptic, instance, tracking", "semantic")
     .option("--json", "print one JSON object on stdout (NaN scores as null)")
     .action(
       action(async (ctx, flags: EvalFlags) => {

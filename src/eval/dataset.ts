@@ -10,6 +10,12 @@ import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { decodeImage, type RawImage } from "../frames/codec.js";
 import { InputError, errorMessage } from "../frames/problem.js";
+import {
+  instanceIdsPath,
+  instancesJsonPath,
+  readInstancesJson,
+  type PredInstancesFile,
+} from "./pred-files.js";
 
 export interface GtFrame {
   /** `<city>_<seq:06>_<frame:06>` */
@@ -30,6 +36,16 @@ export interface DecodedPair {
   readonly gtLabelIds: Uint8Array;
   readonly gtInstanceIds: Uint16Array;
   readonly predLabelIds: Uint8Array;
+  /** `_pred_instanceIds.png` values, when requested (panoptic). */
+  readonly predInstanceIds?: Uint16Array;
+  /** `_pred_instances.json`, when requested (instance AP, tracking). */
+  readonly predInstances?: PredInstancesFile;
+}
+
+/** Which prediction files beside `_pred_labelIds.png` to read. */
+export interface PredExtras {
+  readonly instanceIds?: boolean;
+  readonly instances?: boolean;
 }
 
 const GT_LABEL_RE = /^(.+_\d{6}_\d{6})_gtFine_labelIds\.png$/;
@@ -210,10 +226,18 @@ function instanceValues(img: RawImage, path: string): Uint16Array {
   return out;
 }
 
-/** Reads and checks one pair. */
-export async function readPair(pair: FramePair): Promise<DecodedPair> {
-  const [gt, inst, pred] = await Promise.all([load(pair.labelIds), load(pair.instanceIds), load(pair.pred)]);
-  const size = (i: RawImage): string => `${i.width}x${i.height}`;
+/** Reads and checks one pair (and the requested extra prediction files). */
+export async function readPair(pair: FramePair, extras: PredExtras = {}): Promise<DecodedPair> {
+  const instPath = instanceIdsPath(pair.pred);
+  const jsonPath = instancesJsonPath(pair.pred);
+  const [gt, inst, pred, predInst, predJson] = await Promise.all([
+    load(pair.labelIds),
+    load(pair.instanceIds),
+    load(pair.pred),
+    extras.instanceIds ? load(instPath) : undefined,
+    extras.instances ? readInstancesJson(jsonPath) : undefined,
+  ]);
+  const size = (i: { width: number; height: number }): string => `${i.width}x${i.height}`;
   if (pred.width !== gt.width || pred.height !== gt.height) {
     throw new InputError(
       pair.pred,
@@ -224,6 +248,14 @@ export async function readPair(pair: FramePair): Promise<DecodedPair> {
   if (inst.width !== gt.width || inst.height !== gt.height) {
     throw new InputError(pair.instanceIds, `is ${size(inst)} but ${pair.labelIds} is ${size(gt)}`);
   }
+  for (const [path, img] of [
+    [instPath, predInst],
+    [jsonPath, predJson],
+  ] as const) {
+    if (img !== undefined && (img.width !== gt.width || img.height !== gt.height)) {
+      throw new InputError(path, `is ${size(img)} but its ground truth ${pair.labelIds} is ${size(gt)}`);
+    }
+  }
   return {
     pair,
     width: gt.width,
@@ -231,16 +263,21 @@ export async function readPair(pair: FramePair): Promise<DecodedPair> {
     gtLabelIds: labelBytes(gt, pair.labelIds),
     gtInstanceIds: instanceValues(inst, pair.instanceIds),
     predLabelIds: labelBytes(pred, pair.pred),
+    ...(predInst ? { predInstanceIds: instanceValues(predInst, instPath) } : {}),
+    ...(predJson ? { predInstances: predJson } : {}),
   };
 }
 
 /** Yields decoded pairs in order, reading the next pair while the caller works on the current one. */
-export async function* readPairs(pairs: readonly FramePair[]): AsyncGenerator<DecodedPair> {
-  let next: Promise<DecodedPair> | undefined = pairs[0] ? readPair(pairs[0]) : undefined;
+export async function* readPairs(
+  pairs: readonly FramePair[],
+  extras: PredExtras = {},
+): AsyncGenerator<DecodedPair> {
+  let next: Promise<DecodedPair> | undefined = pairs[0] ? readPair(pairs[0], extras) : undefined;
   for (let i = 0; next !== undefined; i++) {
     const current = next;
     const following = pairs[i + 1];
-    next = following ? readPair(following) : undefined;
+    next = following ? readPair(following, extras) : undefined;
     // Keep an early failure of the prefetch from becoming an unhandled rejection.
     next?.catch(() => undefined);
     yield await current;

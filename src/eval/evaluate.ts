@@ -1,15 +1,21 @@
 /**
  * `segstream eval`: scores prediction files against Cityscapes-layout ground truth, frame by
- * frame. Only the semantic task is implemented; the result object has one key per task so
- * panoptic / instance / tracking slot in beside it.
+ * frame (bounded memory: one decoded pair at a time plus per-task sparse statistics). The
+ * result has one key per requested task: semantic (IoU/iIoU), panoptic (PQ/SQ/RQ), instance
+ * (AP/AP50), tracking (HOTA, MOTSA/sMOTSA/MOTSP, IDF1).
  */
 import { InputError, errorMessage } from "../frames/problem.js";
 import { matchFrames, readPairs } from "./dataset.js";
+import { InstanceApAccumulator, type InstanceResult } from "./instance-ap.js";
+import { PanopticAccumulator, type PanopticResult } from "./panoptic.js";
+import { instanceIdsPath, instancesJsonPath, requireFiles } from "./pred-files.js";
+import { histogram } from "./segments.js";
 import { SemanticAccumulator, type SemanticResult } from "./semantic.js";
+import { TrackingAccumulator, type TrackingResult } from "./tracking.js";
 
 export const EVAL_TASKS = ["semantic", "panoptic", "instance", "tracking"] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
-export const IMPLEMENTED_TASKS: readonly EvalTask[] = ["semantic"];
+export const IMPLEMENTED_TASKS: readonly EvalTask[] = EVAL_TASKS;
 
 export interface EvalOptions {
   readonly gt: string;
@@ -23,6 +29,9 @@ export interface EvalResult {
   /** Frames evaluated. */
   readonly frames: number;
   readonly semantic?: SemanticResult;
+  readonly panoptic?: PanopticResult;
+  readonly instance?: InstanceResult;
+  readonly tracking?: TrackingResult;
 }
 
 /** Parses a `--tasks` comma list; unknown or not yet implemented tasks are InputErrors. */
@@ -52,11 +61,37 @@ export function parseTasks(value: string): EvalTask[] {
 /** Runs the evaluation, streaming one frame pair at a time. */
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const pairs = await matchFrames(opts.gt, opts.pred);
-  const semantic = opts.tasks.includes("semantic") ? new SemanticAccumulator() : undefined;
+  const has = (t: EvalTask): boolean => opts.tasks.includes(t);
+  const needJson = has("instance") || has("tracking");
+  if (has("panoptic")) {
+    await requireFiles(
+      opts.pred,
+      pairs.map((p) => instanceIdsPath(p.pred)),
+      "_pred_instanceIds.png",
+      "panoptic",
+    );
+  }
+  if (needJson) {
+    const which = ["instance", "tracking"].filter((t) => opts.tasks.includes(t as EvalTask)).join(" and ");
+    await requireFiles(
+      opts.pred,
+      pairs.map((p) => instancesJsonPath(p.pred)),
+      "_pred_instances.json",
+      which,
+    );
+  }
+  const semantic = has("semantic") ? new SemanticAccumulator() : undefined;
+  const panoptic = has("panoptic") ? new PanopticAccumulator() : undefined;
+  const instance = has("instance") ? new InstanceApAccumulator() : undefined;
+  const tracking = has("tracking") ? new TrackingAccumulator() : undefined;
   let frames = 0;
-  for await (const p of readPairs(pairs)) {
+  for await (const p of readPairs(pairs, { instanceIds: panoptic !== undefined, instances: needJson })) {
     try {
       semantic?.add(p.gtLabelIds, p.gtInstanceIds, p.predLabelIds);
+      if (panoptic && p.predInstanceIds) panoptic.add(p.gtInstanceIds, p.predInstanceIds);
+      const preds = p.predInstances?.instances ?? [];
+      instance?.add(p.gtInstanceIds, histogram(p.gtInstanceIds), preds);
+      tracking?.add(p.pair.stem, p.gtInstanceIds, preds);
     } catch (e) {
       if (e instanceof RangeError) {
         throw new InputError(`${p.pair.labelIds} / ${p.pair.instanceIds}`, errorMessage(e));
@@ -66,5 +101,11 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     frames++;
     opts.onProgress?.(frames, pairs.length);
   }
-  return { frames, ...(semantic ? { semantic: semantic.result() } : {}) };
+  return {
+    frames,
+    ...(semantic ? { semantic: semantic.result() } : {}),
+    ...(panoptic ? { panoptic: panoptic.result() } : {}),
+    ...(instance ? { instance: instance.result() } : {}),
+    ...(tracking ? { tracking: tracking.result() } : {}),
+  };
 }

@@ -18,6 +18,7 @@ export {
   type GtFrame,
   type FramePair,
   type DecodedPair,
+  type PredExtras,
 } from "./dataset.js";
 export {
   evaluate,
@@ -28,4 +29,37 @@ export {
   type EvalOptions,
   type EvalResult,
 } from "./evaluate.js";
-export { formatEvalResult, formatSemantic } from "./report.js";
+export {
+  formatEvalResult,
+  formatSemantic,
+  formatPanoptic,
+  formatInstance,
+  formatTracking,
+} from "./report.js";
+export { linearSumAssignment, maxWeightAssignment, type Assignment } from "./hungarian.js";
+export {
+  parseInstancesJson,
+  readInstancesJson,
+  instanceIdsPath,
+  instancesJsonPath,
+  type PredInstance,
+  type PredInstancesFile,
+} from "./pred-files.js";
+export {
+  PanopticAccumulator,
+  type PanopticResult,
+  type PanopticClass,
+  type PanopticAverage,
+} from "./panoptic.js";
+export {
+  InstanceApAccumulator,
+  AP_OVERLAPS,
+  AP_MIN_REGION,
+  prArea,
+  type InstanceResult,
+  type InstanceClassAp,
+} from "./instance-ap.js";
+export { TrackingAccumulator, sequenceOf, type TrackingResult, type TrackingScores } from "./tracking.js";
+export { HOTA_ALPHAS, type HotaScores } from "./tracking-hota.js";
+export type { ClearScores } from "./tracking-clear.js";
+export type { IdentityScores } from "./tracking-identity.js";

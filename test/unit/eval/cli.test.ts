@@ -75,10 +75,17 @@ describe("segstream eval (CLI)", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("exits 2 for tasks that are not implemented yet", () => {
+  it("exits 2 naming the missing _pred_instanceIds.png for the panoptic task", () => {
     const r = segstream("eval", "--gt", root, "--pred", join(root, "pred"), "--tasks", "semantic,panoptic");
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('task "panoptic" is not implemented yet');
+    expect(r.stderr).toContain("2 of 2 _pred_instanceIds.png file(s) needed for panoptic are missing");
+    expect(r.stderr).toContain("lindau_000000_000019_pred_instanceIds.png");
     expect(r.stdout).toBe("");
+  });
+
+  it("exits 2 for an unknown task", () => {
+    const r = segstream("eval", "--gt", root, "--pred", join(root, "pred"), "--tasks", "depth");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown task "depth"');
   });
 });

@@ -175,11 +175,16 @@ describe("findGtFrames / matchFrames", () => {
 });
 
 describe("parseTasks", () => {
-  it("accepts semantic and rejects tasks not implemented yet or unknown", () => {
+  it("accepts the four tasks (deduplicated, in order) and rejects unknown ones", () => {
     expect(parseTasks("semantic")).toEqual(["semantic"]);
     expect(parseTasks(" semantic, semantic ")).toEqual(["semantic"]);
-    expect(() => parseTasks("semantic,panoptic")).toThrow(/task "panoptic" is not implemented yet/);
-    expect(() => parseTasks("tracking")).toThrow(InputError);
+    expect(parseTasks("tracking,semantic,panoptic,instance")).toEqual([
+      "tracking",
+      "semantic",
+      "panoptic",
+      "instance",
+    ]);
+    expect(() => parseTasks("")).toThrow(InputError);
     expect(() => parseTasks("depth")).toThrow(
       /unknown task "depth"; known tasks: semantic, panoptic, instance, tracking/,
     );
