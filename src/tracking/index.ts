@@ -1,0 +1,33 @@
+/** Mask-aware ByteTrack tracking (pure, no I/O). */
+export { solveAssignment, type Assignment } from "./assignment.js";
+export {
+  kalmanInitiate,
+  kalmanPredict,
+  kalmanUpdate,
+  xyxyToXyah,
+  xyahToXyxy,
+  STD_WEIGHT_POSITION,
+  STD_WEIGHT_VELOCITY,
+  type KalmanState,
+} from "./kalman.js";
+export {
+  boxIou,
+  rleToSpans,
+  shiftedMaskIou,
+  shiftedIntersection,
+  shiftedArea,
+  rleSubtract,
+  type SpanMask,
+} from "./similarity.js";
+export { Track, type TrackState } from "./track.js";
+export {
+  ByteTracker,
+  DEFAULT_TRACKER_OPTIONS,
+  trackerOptions,
+  resolveOverlaps,
+  type TrackerOptions,
+  type TrackerOptionsInit,
+  type TrackInfo,
+} from "./tracker.js";
+export { MultiSourceTracker, type UpdateContext } from "./multi-source.js";
+export { instancesFromSemantic, DEFAULT_COMPONENT_OPTIONS, type ComponentOptions } from "./components.js";

@@ -1,0 +1,51 @@
+/**
+ * One `ByteTracker` per `sourceId`, so sources never share tracks. A source's tracker is reset
+ * when the caller passes a `sequence` different from the one seen last for that source (e.g.
+ * `frame.meta.sequence` of a Cityscapes replay); ids keep counting per source (never reused).
+ */
+import type { SegmentationResult } from "../inference/result.js";
+import { ByteTracker, trackerOptions, type TrackerOptions, type TrackerOptionsInit } from "./tracker.js";
+
+export interface UpdateContext {
+  /** Sequence name of the frame; a change resets this source's tracker. */
+  readonly sequence?: string;
+}
+
+export class MultiSourceTracker {
+  readonly options: TrackerOptions;
+  private readonly trackers = new Map<string, { tracker: ByteTracker; sequence: string | undefined }>();
+
+  constructor(options: TrackerOptionsInit = {}) {
+    this.options = trackerOptions(options);
+  }
+
+  update(result: SegmentationResult, context: UpdateContext = {}): SegmentationResult {
+    let entry = this.trackers.get(result.sourceId);
+    if (entry === undefined) {
+      entry = { tracker: new ByteTracker(this.options), sequence: context.sequence };
+      this.trackers.set(result.sourceId, entry);
+    } else if (context.sequence !== undefined && context.sequence !== entry.sequence) {
+      if (entry.sequence !== undefined) entry.tracker.reset();
+      entry.sequence = context.sequence;
+    }
+    return entry.tracker.update(result);
+  }
+
+  /** The tracker of `sourceId`, if it has seen a frame. */
+  tracker(sourceId: string): ByteTracker | undefined {
+    return this.trackers.get(sourceId)?.tracker;
+  }
+
+  get sourceIds(): readonly string[] {
+    return [...this.trackers.keys()];
+  }
+
+  /** Resets one source (or all when omitted). */
+  reset(sourceId?: string): void {
+    if (sourceId === undefined) {
+      for (const e of this.trackers.values()) e.tracker.reset();
+      return;
+    }
+    this.trackers.get(sourceId)?.tracker.reset();
+  }
+}

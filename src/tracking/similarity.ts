@@ -1,0 +1,188 @@
+/**
+ * Similarities for association: box IoU and mask IoU.
+ *
+ * Boxes are x1, y1, x2, y2 in continuous pixel coordinates (a pixel x covers [x, x + 1)), IoU
+ * without ByteTrack's "+1" area convention (specs/06 §3 note).
+ *
+ * Masks for association are kept as row spans (`SpanMask`): sorted (y, x0, x1) triples
+ * converted once from the row-major RLE. Spans make the intersection of a mask *shifted by an
+ * integer (dx, dy)* with another mask a single merge over both span lists (RLE runs would wrap
+ * around row ends when shifted), which is how a track's last mask is moved by the Kalman-
+ * predicted displacement before it is compared with this frame's detections.
+ */
+import type { RleMask } from "../inference/result.js";
+
+/** Intersection over union of two x1y1x2y2 boxes stored at offsets `ia` in `a` and `ib` in `b`. */
+export function boxIou(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number): number {
+  const ax1 = a[ia]!;
+  const ay1 = a[ia + 1]!;
+  const ax2 = a[ia + 2]!;
+  const ay2 = a[ia + 3]!;
+  const bx1 = b[ib]!;
+  const by1 = b[ib + 1]!;
+  const bx2 = b[ib + 2]!;
+  const by2 = b[ib + 3]!;
+  const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+  if (!(iw > 0)) return 0;
+  const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
+  if (!(ih > 0)) return 0;
+  const inter = iw * ih;
+  const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** A binary mask as sorted, disjoint row spans: pixel rows `ys[k]`, columns [x0s[k], x1s[k]). */
+export interface SpanMask {
+  readonly width: number;
+  readonly height: number;
+  readonly count: number;
+  readonly ys: Int32Array;
+  readonly x0s: Int32Array;
+  readonly x1s: Int32Array;
+  readonly area: number;
+}
+
+/** Converts a row-major RLE mask to row spans (runs crossing row ends are split). */
+export function rleToSpans(rle: RleMask): SpanMask {
+  const w = rle.width;
+  const c = rle.counts;
+  // Upper bound of spans: each foreground run adds 1 plus one per row boundary crossed.
+  let cap = 0;
+  let pos = 0;
+  for (let i = 0; i < c.length; i++) {
+    const n = c[i]!;
+    if (i & 1 && n > 0) cap += 1 + Math.floor((pos + n - 1) / w) - Math.floor(pos / w);
+    pos += n;
+  }
+  const ys = new Int32Array(cap);
+  const x0s = new Int32Array(cap);
+  const x1s = new Int32Array(cap);
+  let k = 0;
+  let area = 0;
+  pos = 0;
+  for (let i = 0; i < c.length; i++) {
+    const n = c[i]!;
+    if (i & 1 && n > 0) {
+      area += n;
+      let p = pos;
+      const end = pos + n;
+      while (p < end) {
+        const y = Math.floor(p / w);
+        const x0 = p - y * w;
+        const rowEnd = (y + 1) * w;
+        const e = end < rowEnd ? end : rowEnd;
+        ys[k] = y;
+        x0s[k] = x0;
+        x1s[k] = e - y * w;
+        k++;
+        p = e;
+      }
+    }
+    pos += n;
+  }
+  return { width: w, height: rle.height, count: k, ys, x0s, x1s, area };
+}
+
+/** Foreground pixels of `a` shifted by (dx, dy) that stay inside the frame. */
+export function shiftedArea(a: SpanMask, dx: number, dy: number): number {
+  if (dx === 0 && dy === 0) return a.area;
+  const w = a.width;
+  let area = 0;
+  for (let k = 0; k < a.count; k++) {
+    const y = a.ys[k]! + dy;
+    if (y < 0 || y >= a.height) continue;
+    const x0 = Math.max(0, a.x0s[k]! + dx);
+    const x1 = Math.min(w, a.x1s[k]! + dx);
+    if (x1 > x0) area += x1 - x0;
+  }
+  return area;
+}
+
+/** Pixels shared by `a` shifted by integer (dx, dy) and `b` (same frame size), by merging spans. */
+export function shiftedIntersection(a: SpanMask, dx: number, dy: number, b: SpanMask): number {
+  const w = a.width;
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  const na = a.count;
+  const nb = b.count;
+  while (i < na && j < nb) {
+    const ya = a.ys[i]! + dy;
+    const yb = b.ys[j]!;
+    if (ya < yb) {
+      i++;
+      continue;
+    }
+    if (ya > yb) {
+      j++;
+      continue;
+    }
+    let ax0 = a.x0s[i]! + dx;
+    let ax1 = a.x1s[i]! + dx;
+    if (ax0 < 0) ax0 = 0;
+    if (ax1 > w) ax1 = w;
+    const bx0 = b.x0s[j]!;
+    const bx1 = b.x1s[j]!;
+    const lo = ax0 > bx0 ? ax0 : bx0;
+    const hi = ax1 < bx1 ? ax1 : bx1;
+    if (hi > lo) inter += hi - lo;
+    if (ax1 < bx1) i++;
+    else j++;
+  }
+  return inter;
+}
+
+/** IoU of `a` shifted by integer (dx, dy) (clipped to the frame) and `b`; 0 when both are empty. */
+export function shiftedMaskIou(a: SpanMask, dx: number, dy: number, b: SpanMask): number {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw new RangeError(`mask sizes differ: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  }
+  const inter = shiftedIntersection(a, dx, dy, b);
+  const union = shiftedArea(a, dx, dy) + b.area - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * `a` minus `b` on row-major RLE runs (same frame size), by merging the runs; returns `a`
+ * itself when nothing is removed.
+ */
+export function rleSubtract(a: RleMask, b: RleMask): RleMask {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw new RangeError(`RLE sizes differ: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  }
+  const ca = a.counts;
+  const cb = b.counts;
+  const out: number[] = [0];
+  let outVal = 0;
+  let removed = false;
+  let ia = 0;
+  let ib = 0;
+  let endA = ca[0] ?? 0;
+  let endB = cb[0] ?? 0;
+  let pos = 0;
+  while (ia < ca.length && ib < cb.length) {
+    const end = endA < endB ? endA : endB;
+    const n = end - pos;
+    if (n > 0) {
+      const fa = ia & 1;
+      const v = fa && !(ib & 1) ? 1 : 0;
+      if (fa && !v) removed = true;
+      if (v === outVal) out[out.length - 1]! += n;
+      else {
+        out.push(n);
+        outVal = v;
+      }
+    }
+    pos = end;
+    if (endA === end) {
+      ia++;
+      endA += ca[ia] ?? 0;
+    }
+    if (endB === end) {
+      ib++;
+      endB += cb[ib] ?? 0;
+    }
+  }
+  if (!removed) return a;
+  return { width: a.width, height: a.height, counts: Uint32Array.from(out) };
+}

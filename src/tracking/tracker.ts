@@ -1,0 +1,451 @@
+/**
+ * Mask-aware ByteTrack (specs/06): BYTE's two-stage association on Kalman-predicted boxes,
+ * with the similarity blended with mask IoU and restricted to detections of the track's class.
+ *
+ * Per frame (`update`):
+ *  0. Clock: seconds from `stampNs` (see `TrackerClock`). Tracks whose last match is more than
+ *     `lostTrackBufferSeconds` ago are removed first (so a long gap in the stream ends them
+ *     even before association), then every track is Kalman-predicted by the real Δt.
+ *  1. Detections split by score: high ≥ highScoreThreshold; low in [lowScoreThreshold, high);
+ *     below low dropped.
+ *  2. Stage 1: tracked + lost tracks × high detections, similarity (× detection score when
+ *     `fuseScore`, as ByteTrack) ≥ matchThreshold; optimal assignment. Lost tracks matched
+ *     here come back with their id.
+ *  3. Stage 2: remaining *tracked* tracks × low detections, similarity ≥ lowScoreMatchThreshold.
+ *     Tracked tracks still unmatched become lost. Unmatched low detections are dropped: they
+ *     never start tracks.
+ *  4. New (unconfirmed) tracks × remaining high detections, ≥ unconfirmedMatchThreshold;
+ *     unmatched new tracks are removed at once (a one-frame false positive).
+ *  5. Remaining high detections with score ≥ newTrackThreshold start tracks (fresh ids; on the
+ *     first frame after construction/reset they are confirmed at once, as in ByteTrack).
+ *
+ * Similarity of track t and detection d (same class only, else no match):
+ *     s = w · maskIoU(t.mask shifted by the predicted displacement, d.mask) + (1 − w) · boxIoU(t.predicted, d.box)
+ * with w = maskIouWeight. Mask IoU is only computed when the boxes overlap (box IoU > 0 —
+ * otherwise s = 0) and when both masks are non-empty (otherwise w = 0 for that pair). The
+ * track's mask is the mask of its last matched detection, shifted by the integer displacement of
+ * the Kalman centre since that match — for a tracked track one frame of motion, for a lost track
+ * the whole predicted path; the same blend is used for both, so stage 1 compares tracked and
+ * lost tracks on one scale (a lost track's stale mask lowers its score, which is the intended
+ * bias toward tracks seen in the latest frame).
+ *
+ * Output policy: the returned result holds exactly the instances whose detection is matched to a
+ * track this frame *or* started a track this frame, each with its track id — new tracks are
+ * output at birth so nothing flickers in or out for a frame; their id stays theirs if they are
+ * confirmed in the next frame, and if not, the id is retired (never reused). Unmatched low
+ * detections and unmatched high ones below newTrackThreshold are dropped. Boxes, scores and
+ * class ids are the detection's own (not Kalman-smoothed), so box and mask agree. Masks are
+ * made disjoint before output (MOTS): a pixel claimed by several instances stays with the
+ * highest score (ties: lower index), the same order `paintInstanceIds` paints in, so painted
+ * ids and `masks` agree; an instance whose mask is emptied that way is dropped from the output
+ * (its track still counts as matched).
+ *
+ * Deviation from ByteTrack: no Tracked/Lost de-duplication (box IoU > 0.85): it deletes an
+ * occluded object's lost track exactly when its occluder passes in front of it (crossing
+ * objects), the case mask-aware tracking is meant to survive.
+ */
+import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
+import { solveAssignment } from "./assignment.js";
+import { DEFAULT_COMPONENT_OPTIONS, instancesFromSemantic, type ComponentOptions } from "./components.js";
+import { boxIou, rleSubtract, rleToSpans, shiftedMaskIou, type SpanMask } from "./similarity.js";
+import { Track, type TrackState } from "./track.js";
+
+export interface TrackerOptions {
+  /** Detections at or above this score take part in the first association stage. */
+  readonly highScoreThreshold: number;
+  /** Detections in [low, high) only continue tracked tracks (BYTE stage 2); below are dropped. */
+  readonly lowScoreThreshold: number;
+  /** An unmatched high detection starts a new track only at or above this score. */
+  readonly newTrackThreshold: number;
+  /** Minimum similarity (score-fused when `fuseScore`) for a stage-1 match. ByteTrack: 1 − match_thresh. */
+  readonly matchThreshold: number;
+  /** How long (seconds of stream time) a lost track may come back with its old id. */
+  readonly lostTrackBufferSeconds: number;
+  /** Weight of mask IoU versus Kalman-predicted box IoU in the similarity (0 = boxes only). */
+  readonly maskIouWeight: number;
+  /** When a result has a semantic map and no instances: instances from connected components. */
+  readonly instancesFromSemantic: boolean;
+  /** Connected-component options for `instancesFromSemantic`. */
+  readonly components: ComponentOptions;
+  /**
+   * Minimum similarity for stage 2 (low-score detections). ByteTrack uses box IoU > 0.5; 0.4
+   * here because the blended mask IoU of a pair is usually lower than its box IoU.
+   */
+  readonly lowScoreMatchThreshold: number;
+  /** Minimum similarity for confirming a new track in its second frame. ByteTrack: 1 − 0.7. */
+  readonly unconfirmedMatchThreshold: number;
+  /** Multiply stage-1 and confirmation similarities by the detection score (ByteTrack's fuse_score). */
+  readonly fuseScore: boolean;
+  /**
+   * The frame rate the Kalman noise constants are tuned for (ByteTrack: 30 Hz). The filter
+   * steps Δt·referenceFrameRate reference frames; a stream whose stamps do not advance is
+   * clocked at this rate.
+   */
+  readonly referenceFrameRate: number;
+  /** Make output masks disjoint (higher score wins). */
+  readonly resolveOverlaps: boolean;
+}
+
+/** The one defaults object (shared keys equal `DEFAULT_CONFIG.tracking`). */
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
+  highScoreThreshold: 0.5,
+  lowScoreThreshold: 0.1,
+  newTrackThreshold: 0.6,
+  matchThreshold: 0.2,
+  lostTrackBufferSeconds: 1.5,
+  maskIouWeight: 0.5,
+  instancesFromSemantic: false,
+  components: DEFAULT_COMPONENT_OPTIONS,
+  lowScoreMatchThreshold: 0.4,
+  unconfirmedMatchThreshold: 0.3,
+  fuseScore: true,
+  referenceFrameRate: 30,
+  resolveOverlaps: true,
+});
+
+export type TrackerOptionsInit = Partial<Omit<TrackerOptions, "components">> & {
+  readonly components?: Partial<ComponentOptions>;
+};
+
+/** Validates and completes tracker options; throws RangeError naming the bad key. */
+export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
+  const o: TrackerOptions = {
+    ...DEFAULT_TRACKER_OPTIONS,
+    ...init,
+    components: { ...DEFAULT_TRACKER_OPTIONS.components, ...(init.components ?? {}) },
+  };
+  const unit = [
+    "highScoreThreshold",
+    "lowScoreThreshold",
+    "newTrackThreshold",
+    "matchThreshold",
+    "maskIouWeight",
+    "lowScoreMatchThreshold",
+    "unconfirmedMatchThreshold",
+  ] as const;
+  for (const k of unit) {
+    const v = o[k];
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`tracking.${k} must be in [0, 1], got ${v}`);
+  }
+  if (!(o.lostTrackBufferSeconds >= 0)) {
+    throw new RangeError(`tracking.lostTrackBufferSeconds must be ≥ 0, got ${o.lostTrackBufferSeconds}`);
+  }
+  if (!(o.referenceFrameRate > 0)) {
+    throw new RangeError(`tracking.referenceFrameRate must be > 0, got ${o.referenceFrameRate}`);
+  }
+  return Object.freeze(o);
+}
+
+/**
+ * Stream time in seconds from `stampNs`. A frame whose stamp does not advance (missing stamps,
+ * a stamp going backwards) counts as one reference frame (1 / referenceFrameRate).
+ */
+class TrackerClock {
+  private lastStamp: bigint | null = null;
+  nowS = 0;
+
+  constructor(private readonly frameS: number) {}
+
+  /** Advances to `stampNs`; returns the step in seconds (0 for the first frame). */
+  advance(stampNs: bigint): number {
+    let dtS: number;
+    if (this.lastStamp === null) dtS = 0;
+    else if (stampNs > this.lastStamp) dtS = Number(stampNs - this.lastStamp) / 1e9;
+    else dtS = this.frameS;
+    this.lastStamp = stampNs;
+    this.nowS += dtS;
+    return dtS;
+  }
+
+  reset(): void {
+    this.lastStamp = null;
+    this.nowS = 0;
+  }
+}
+
+/** A read-only view of a live track, for tests, dashboards and debugging. */
+export interface TrackInfo {
+  readonly id: number;
+  readonly classId: number;
+  readonly state: TrackState;
+  readonly score: number;
+  /** Kalman box x1, y1, x2, y2 (predicted this frame, or updated when matched). */
+  readonly box: readonly [number, number, number, number];
+  readonly hits: number;
+  readonly lastSeenS: number;
+}
+
+/** Per-detection lazily converted masks. */
+class DetectionMasks {
+  private readonly spans: (SpanMask | undefined)[];
+  constructor(private readonly masks: readonly RleMask[]) {
+    this.spans = new Array<SpanMask | undefined>(masks.length);
+  }
+  get(i: number): SpanMask {
+    let s = this.spans[i];
+    if (s === undefined) {
+      s = rleToSpans(this.masks[i]!);
+      this.spans[i] = s;
+    }
+    return s;
+  }
+}
+
+export class ByteTracker {
+  readonly options: TrackerOptions;
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private framesSinceReset = 0;
+  private readonly clock: TrackerClock;
+
+  constructor(options: TrackerOptionsInit = {}) {
+    this.options = trackerOptions(options);
+    this.clock = new TrackerClock(1 / this.options.referenceFrameRate);
+  }
+
+  /** Forgets all tracks and the clock (a new sequence). Ids keep counting: never reused. */
+  reset(): void {
+    this.tracks = [];
+    this.framesSinceReset = 0;
+    this.clock.reset();
+  }
+
+  /** Live (not removed) tracks. */
+  get activeTracks(): readonly TrackInfo[] {
+    return this.tracks.map((t) => ({
+      id: t.id,
+      classId: t.classId,
+      state: t.state,
+      score: t.score,
+      box: [t.box[0]!, t.box[1]!, t.box[2]!, t.box[3]!],
+      hits: t.hits,
+      lastSeenS: t.lastSeenS,
+    }));
+  }
+
+  /** The id the next new track will get. */
+  get nextTrackId(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Associates `result`'s instances with tracks and returns the result with the tracked
+   * instances only, `trackIds` filled (see the module comment for the output policy). A result
+   * without instances (and none derivable) still advances time and is returned unchanged.
+   */
+  update(result: SegmentationResult): SegmentationResult {
+    const o = this.options;
+    let inst = result.instances;
+    if (inst === undefined && o.instancesFromSemantic && result.semantic !== undefined) {
+      inst = instancesFromSemantic(result.semantic, o.components);
+    }
+    const dtS = this.clock.advance(result.stampNs);
+    const now = this.clock.nowS;
+    const firstFrame = this.framesSinceReset === 0;
+    this.framesSinceReset++;
+
+    // 0. Expire tracks not matched within the buffer, then predict.
+    const dtFrames = dtS * o.referenceFrameRate;
+    const alive: Track[] = [];
+    for (const t of this.tracks) {
+      if (now - t.lastSeenS > o.lostTrackBufferSeconds + 1e-9) continue;
+      if (dtFrames > 0) t.predict(dtFrames);
+      alive.push(t);
+    }
+    this.tracks = alive;
+
+    if (inst === undefined) {
+      this.ageUnmatched(new Set());
+      return result;
+    }
+
+    const n = inst.count;
+    const boxes = inst.boxes;
+    const scores = inst.scores;
+    const high: number[] = [];
+    const low: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (s >= o.highScoreThreshold) high.push(i);
+      else if (s >= o.lowScoreThreshold) low.push(i);
+    }
+    const masks = new DetectionMasks(inst.masks);
+    const trackOf = new Int32Array(n).fill(0); // det → track id (0 = none)
+    const matched = new Set<Track>();
+
+    const match = (
+      tracks: readonly Track[],
+      dets: readonly number[],
+      minSim: number,
+      fuse: boolean,
+    ): { tracks: Track[]; dets: number[] } => {
+      const rows = tracks.length;
+      const cols = dets.length;
+      if (rows === 0 || cols === 0) return { tracks: [...tracks], dets: [...dets] };
+      const cost = new Float64Array(rows * cols).fill(Infinity);
+      for (let r = 0; r < rows; r++) {
+        const t = tracks[r]!;
+        for (let c = 0; c < cols; c++) {
+          const d = dets[c]!;
+          let s = this.similarity(t, inst, d, masks);
+          if (fuse) s *= scores[d]!;
+          if (s > 0 && s >= minSim) cost[r * cols + c] = 1 - s;
+        }
+      }
+      const a = solveAssignment(cost, rows, cols, 1 - minSim);
+      const restTracks: Track[] = [];
+      for (let r = 0; r < rows; r++) {
+        const t = tracks[r]!;
+        const c = a.rowToCol[r]!;
+        if (c < 0) {
+          restTracks.push(t);
+          continue;
+        }
+        const d = dets[c]!;
+        t.update(boxes, 4 * d, scores[d]!, masks.get(d), now);
+        trackOf[d] = t.id;
+        matched.add(t);
+      }
+      const restDets = dets.filter((_, c) => a.colToRow[c]! < 0);
+      return { tracks: restTracks, dets: restDets };
+    };
+
+    const pool = this.tracks.filter((t) => t.state === "tracked" || t.state === "lost");
+    const unconfirmed = this.tracks.filter((t) => t.state === "new");
+
+    // Stage 1: tracked + lost × high.
+    const s1 = match(pool, high, o.matchThreshold, o.fuseScore);
+    // Stage 2: remaining tracked × low.
+    match(
+      s1.tracks.filter((t) => t.state === "tracked"),
+      low,
+      o.lowScoreMatchThreshold,
+      false,
+    );
+    // Stage 3: unconfirmed × remaining high.
+    const s3 = match(unconfirmed, s1.dets, o.unconfirmedMatchThreshold, o.fuseScore);
+    this.ageUnmatched(matched);
+    // Stage 4: new tracks.
+    for (const d of s3.dets) {
+      if (scores[d]! < o.newTrackThreshold) continue;
+      const t = new Track(
+        this.nextId++,
+        inst.classIds[d]!,
+        boxes,
+        4 * d,
+        scores[d]!,
+        masks.get(d),
+        now,
+        firstFrame,
+      );
+      this.tracks.push(t);
+      trackOf[d] = t.id;
+    }
+    return this.output(result, inst, trackOf);
+  }
+
+  /** Unmatched tracked → lost; unmatched new → removed. */
+  private ageUnmatched(matched: Set<Track>): void {
+    const keep: Track[] = [];
+    for (const t of this.tracks) {
+      if (!matched.has(t)) {
+        if (t.state === "new") {
+          t.state = "removed";
+          continue;
+        }
+        if (t.state === "tracked") t.state = "lost";
+      }
+      keep.push(t);
+    }
+    this.tracks = keep;
+  }
+
+  private similarity(t: Track, inst: Instances, d: number, masks: DetectionMasks): number {
+    if (t.classId !== inst.classIds[d]) return 0;
+    const bIou = boxIou(t.box, 0, inst.boxes, 4 * d);
+    if (bIou <= 0) return 0;
+    const w = this.options.maskIouWeight;
+    if (w === 0 || t.mask === null || t.mask.area === 0) return bIou;
+    const dm = masks.get(d);
+    if (dm.area === 0) return bIou;
+    const mIou = shiftedMaskIou(t.mask, t.maskShiftX(), t.maskShiftY(), dm);
+    return w * mIou + (1 - w) * bIou;
+  }
+
+  private output(result: SegmentationResult, inst: Instances, trackOf: Int32Array): SegmentationResult {
+    const idx: number[] = [];
+    for (let i = 0; i < inst.count; i++) if (trackOf[i]! > 0) idx.push(i);
+    let masks: RleMask[] = idx.map((i) => inst.masks[i]!);
+    let keep = idx.map(() => true);
+    if (this.options.resolveOverlaps && idx.length > 1) {
+      ({ masks, keep } = resolveOverlaps(
+        masks,
+        Float32Array.from(idx, (i) => inst.scores[i]!),
+      ));
+    }
+    const out = idx.filter((_, k) => keep[k]);
+    const outMasks = masks.filter((_, k) => keep[k]);
+    const count = out.length;
+    const boxes = new Float32Array(4 * count);
+    const scores = new Float32Array(count);
+    const classIds = new Uint8Array(count);
+    const trackIds = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const i = out[k]!;
+      boxes.set(inst.boxes.subarray(4 * i, 4 * i + 4), 4 * k);
+      scores[k] = inst.scores[i]!;
+      classIds[k] = inst.classIds[i]!;
+      trackIds[k] = trackOf[i]!;
+    }
+    return makeResult({
+      ...result,
+      instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
+    });
+  }
+}
+
+/** First and last foreground row of an RLE mask, or null when empty. */
+function rowRange(m: RleMask): [number, number] | null {
+  const c = m.counts;
+  if (c.length < 2) return null;
+  let total = 0;
+  for (let i = 0; i < c.length; i++) total += c[i]!;
+  const first = c[0]!;
+  const trailing = c.length % 2 === 1 ? c[c.length - 1]! : 0;
+  const last = total - trailing - 1;
+  if (last < first) return null;
+  return [Math.floor(first / m.width), Math.floor(last / m.width)];
+}
+
+/**
+ * Makes masks disjoint: each pixel stays with the highest-scoring mask covering it (ties: the
+ * lower index). Returns the new masks (unchanged ones are the same objects) and which are kept
+ * (a mask that was non-empty and became empty is not kept).
+ */
+export function resolveOverlaps(
+  masks: readonly RleMask[],
+  scores: Float32Array,
+): { masks: RleMask[]; keep: boolean[] } {
+  const n = masks.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const rows = masks.map(rowRange);
+  const out = [...masks];
+  const keep = masks.map(() => true);
+  for (let k = 1; k < n; k++) {
+    const i = order[k]!;
+    const ri = rows[i];
+    if (ri === null || ri === undefined) continue;
+    let m = masks[i]!;
+    for (let q = 0; q < k; q++) {
+      const j = order[q]!;
+      const rj = rows[j];
+      if (rj === null || rj === undefined || rj[1] < ri[0] || rj[0] > ri[1]) continue;
+      m = rleSubtract(m, masks[j]!);
+    }
+    if (m !== masks[i]) {
+      out[i] = m;
+      if (m.counts.length < 2) keep[i] = false;
+    }
+  }
+  return { masks: out, keep };
+}
