@@ -23,7 +23,11 @@ import { THING_LABELS } from "../frames/labels.js";
 import type { PredInstance } from "./pred-files.js";
 import { isEvaluatedLabel, labelOf, maskOverlaps } from "./segments.js";
 
-export const AP_OVERLAPS: readonly number[] = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
+/** `np.arange(0.5, 1.0, 0.05)` bit for bit (numpy steps by (start + step) − start: 0.6000000000000001, …). */
+export const AP_OVERLAPS: readonly number[] = Array.from(
+  { length: 10 },
+  (_, i) => 0.5 + i * (0.5 + 0.05 - 0.5),
+);
 export const AP_MIN_REGION = 100;
 
 export interface InstanceClassAp {
