@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--minutes", type=float, default=70.0, help="wall-clock budget; the LR schedule follows it")
+    ap.add_argument("--lowres-frac", type=float, default=0.4, help="fraction of the budget trained at half resolution")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-every", type=float, default=8.0, help="minutes between held-out evaluations")
     ap.add_argument("--out", required=True)
@@ -174,9 +175,13 @@ def main():
         lr = args.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = np.random.randint(0, n, args.batch)
+        low = prog < args.lowres_frac
+        idx = np.random.randint(0, n, args.batch * (2 if low else 1))
         x, lab, _ = augment_batch(train.images[idx], train.labels[idx], None, scale_range=(1.0, 1.3))
         y = to_train_ids(lab)
+        if low:  # early phase at half resolution (cheap; acts as scale augmentation)
+            x = F.interpolate(x, scale_factor=0.5, mode="bilinear", align_corners=False)
+            y = y[:, ::2, ::2].contiguous()
         out = model(x)
         loss = crit(out, y)
         opt.zero_grad(set_to_none=True)

@@ -25,7 +25,7 @@ from yolact_lite import YolactExport, YolactLite, YolactLoss, postprocess  # noq
 MIN_GT_PIXELS = 100  # GT instances smaller than this are "ignore" regions in the AP proxy (Cityscapes minRegionSize)
 
 
-def targets_from(ins_batch, w, h, min_pixels=10):
+def targets_from(ins_batch, w, h, min_pixels=25):
     out = []
     for ins in ins_batch:
         masks, boxes, classes, _, _ = instances_of(ins, min_pixels)
@@ -127,11 +127,13 @@ def export(model, path):
     w, h = model.size
     model.eval()
     x = torch.randn(1, 3, h, w)
-    torch.onnx.export(YolactExport(model), x, path, opset_version=13, input_names=["input"],
+    net = YolactExport(model).eval()
+    torch.onnx.export(net, x, path, opset_version=13, input_names=["input"],
                       output_names=["loc", "conf", "mask", "proto", "priors"], do_constant_folding=True)
     onnx.checker.check_model(onnx.load(path))
+    net.eval()
     with torch.no_grad():
-        outs = YolactExport(model)(x)
+        outs = net(x)
     print(f"exported {path}: {os.path.getsize(path) / 1e6:.2f} MB; "
           + ", ".join(f"{n} {tuple(o.shape)}" for n, o in zip(["loc", "conf", "mask", "proto", "priors"], outs)), flush=True)
 

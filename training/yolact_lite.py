@@ -2,7 +2,7 @@
 
 backbone  MobileNetV3-Large features (reduced width) → C3 (stride 8), C4 (16), C5 (32)
 FPN       lateral 1x1 + top-down bilinear upsample-add + 3x3 smoothing (ReLU); P6 = 3x3 stride-2 conv on P5
-protonet  on P3: 3x (3x3 conv+ReLU), x2 bilinear upsample, 3x3 conv+ReLU, 1x1 conv → k prototypes; ReLU
+protonet  on P3: 2x (3x3 conv+ReLU), x2 bilinear upsample, 3x3 conv (ch/2)+ReLU, 1x1 conv → k prototypes; ReLU
 head      shared over P3..P6: 3x3 upfeature (ReLU), 3x3 convs → loc (A*4), conf (A*C), mask (A*k, tanh)
 semseg    1x1 conv on P3 → C-1 foreground classes (training-only auxiliary loss)
 
@@ -83,8 +83,9 @@ class YolactLite(nn.Module):
         self.scales, self.aspect_ratios = [list(s) for s in scales], list(aspect_ratios)
         self.backbone = Backbone(width_mult)
         self.fpn = FPN(self.backbone.channels, ch)
-        self.proto_pre = nn.Sequential(*[m for _ in range(3) for m in (nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))])
-        self.proto_post = nn.Sequential(nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(ch, k, 1))
+        self.proto_pre = nn.Sequential(*[m for _ in range(2) for m in (nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))])
+        pc = max(32, ch // 2)
+        self.proto_post = nn.Sequential(nn.Conv2d(ch, pc, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(pc, k, 1))
         self.A = len(scales[0]) * len(aspect_ratios)
         self.upfeature = nn.Sequential(nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))
         self.loc = nn.Conv2d(ch, self.A * 4, 3, padding=1)

@@ -1,0 +1,136 @@
+"""Export a trained checkpoint to ONNX (opset 13, static 1x3xHxW), check it, write the manifest and a
+reference input/output pair for the ONNX Runtime check (training/verify_ort.mjs).
+
+  /usr/bin/python3 training/export_onnx.py deeplab training/runs/deeplab/last.pt models/deeplab-synth.onnx
+  /usr/bin/python3 training/export_onnx.py yolact  training/runs/yolact/last.pt  models/yolact-synth.onnx
+
+Options: --summary runs/x/summary.json (metrics, seeds for provenance), --ref DIR (reference tensors).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cityscapes_data import IMAGENET_MEAN, IMAGENET_STD, THING_LABEL_IDS, THING_NAMES, TRAIN_ID_TO_LABEL_ID, TRAIN_NAMES  # noqa: E402
+
+COLORS = {7: (128, 64, 128), 8: (244, 35, 232), 11: (70, 70, 70), 12: (102, 102, 156), 13: (190, 153, 153),
+          17: (153, 153, 153), 19: (250, 170, 30), 20: (220, 220, 0), 21: (107, 142, 35), 22: (152, 251, 152),
+          23: (70, 130, 180), 24: (220, 20, 60), 25: (255, 0, 0), 26: (0, 0, 142), 27: (0, 0, 70), 28: (0, 60, 100),
+          31: (0, 80, 100), 32: (0, 0, 230), 33: (119, 11, 32)}
+
+DATA_SEEDS = {"train": {"seed": 1, "sequences": 200, "frames": 10, "city": "synth", "split": "train"},
+              "heldout": {"seed": 9001, "sequences": 20, "frames": 10, "city": "heldout", "split": "val"}}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=os.path.dirname(__file__)).decode().strip()
+    except Exception:
+        return "unknown"
+
+
+def input_spec(w, h):
+    return {"name": "input", "width": w, "height": h, "layout": "NCHW", "channelOrder": "rgb",
+            "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "scale": 1 / 255, "resize": "stretch", "padValue": 0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["deeplab", "yolact"])
+    ap.add_argument("ckpt")
+    ap.add_argument("onnx")
+    ap.add_argument("--summary", default=None)
+    ap.add_argument("--ref", default=None, help="directory for reference input/outputs (.bin float32) for verify_ort.mjs")
+    ap.add_argument("--command", default=None, help="training command recorded in the manifest provenance")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    import onnx
+
+    ck = torch.load(args.ckpt, map_location="cpu")
+    targs = ck["args"]
+    w, h = map(int, targs["size"].split("x"))
+    summ = json.load(open(args.summary)) if args.summary else {}
+    name = os.path.splitext(os.path.basename(args.onnx))[0]
+    metrics = {}
+    if args.kind == "deeplab":
+        from train_deeplab import DeepLabLite
+        model = DeepLabLite(19, targs["width_mult"], targs["aspp_ch"])
+        model.load_state_dict(ck["model"])
+        model.eval()
+        net = model
+        out_names = ["out"]
+        if "val_mIoU" in summ:
+            metrics = {"python_val_mIoU": summ["val_mIoU"], "python_val_pixAcc": summ["val_pixAcc"]}
+        manifest = {
+            "name": name, "task": "semantic", "adapter": "deeplab", "input": input_spec(w, h),
+            "outputs": {"logits": "out"},
+            "labels": [{"index": i, "labelId": l, "name": TRAIN_NAMES[i], "color": list(COLORS[l])}
+                       for i, l in enumerate(TRAIN_ID_TO_LABEL_ID)],
+        }
+    else:
+        from yolact_lite import YolactExport, YolactLite
+        C = len(THING_LABEL_IDS) + 1
+        model = YolactLite(C, targs["width_mult"], targs["fpn_ch"], targs["protos"], (w, h))
+        model.load_state_dict(ck["model"])
+        model.eval()
+        net = YolactExport(model)
+        out_names = ["loc", "conf", "mask", "proto", "priors"]
+        for cls, r in summ.get("val_mask_ap_proxy", {}).items():
+            metrics[f"python_{cls}_mask_AP50"] = r["AP50"]
+            metrics[f"python_{cls}_mask_AP"] = r["AP"]
+        manifest = {
+            "name": name, "task": "instance", "adapter": "yolact", "input": input_spec(w, h),
+            "outputs": {"loc": "loc", "conf": "conf", "mask": "mask", "proto": "proto", "priors": "priors"},
+            # index = 0-based foreground class (conf column index - 1; column 0 is background)
+            "labels": [{"index": i, "labelId": l, "name": THING_NAMES[i], "color": list(COLORS[l])}
+                       for i, l in enumerate(THING_LABEL_IDS)],
+            "thresholds": {"score": 0.3, "nmsIou": 0.5, "topK": 200, "maxDetections": 100, "mask": 0.5},
+            "yolact": {"confActivation": "softmax", "protoLayout": "nhwc", "confThreshold": 0.05},
+        }
+    net.eval()  # the wrapper too: export restores the wrapper's mode recursively afterwards
+    x = torch.randn(1, 3, h, w)
+    torch.onnx.export(net, x, args.onnx, opset_version=13, input_names=["input"], output_names=out_names,
+                      do_constant_folding=True)
+    m = onnx.load(args.onnx)
+    onnx.checker.check_model(m)
+    net.eval()
+    with torch.no_grad():
+        outs = net(x)
+    if isinstance(outs, torch.Tensor):
+        outs = (outs,)
+    shapes = {n: list(o.shape) for n, o in zip(out_names, outs)}
+    size_mb = os.path.getsize(args.onnx) / 1e6
+    print(f"exported {args.onnx}: {size_mb:.2f} MB, outputs {shapes}")
+    if args.ref:
+        os.makedirs(args.ref, exist_ok=True)
+        x.numpy().astype(np.float32).tofile(os.path.join(args.ref, "input.bin"))
+        meta = {"input": [1, 3, h, w], "outputs": shapes}
+        for n, o in zip(out_names, outs):
+            o.numpy().astype(np.float32).tofile(os.path.join(args.ref, f"{n}.bin"))
+        json.dump(meta, open(os.path.join(args.ref, "meta.json"), "w"))
+    manifest["provenance"] = {
+        "source": f"segstream training/{'train_deeplab' if args.kind == 'deeplab' else 'train_yolact'}.py, trained from "
+                  f"scratch on the synthetic city (train seed {DATA_SEEDS['train']['seed']}, "
+                  f"{DATA_SEEDS['train']['sequences']}x{DATA_SEEDS['train']['frames']} frames; held-out seed "
+                  f"{DATA_SEEDS['heldout']['seed']}); {summ.get('steps', '?')} steps, {summ.get('train_minutes', '?')} min CPU",
+        "command": args.command or f"see training/README.md ({args.kind})",
+        "commit": git_commit(),
+        "seeds": [DATA_SEEDS["train"]["seed"], DATA_SEEDS["heldout"]["seed"]],
+        "metrics": metrics,
+    }
+    mpath = os.path.splitext(args.onnx)[0] + ".json"
+    with open(mpath, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(f"wrote {mpath}")
+
+
+if __name__ == "__main__":
+    main()
