@@ -88,19 +88,31 @@ export function kalmanPredict(state: KalmanState, dt = 1): void {
  * Kalman update with a measurement (cx, cy, a, h), in place: innovation covariance
  * S = H P Hᵀ + R, gain K = P Hᵀ S⁻¹ (Cholesky solve), x += K (z − Hx), P −= K S Kᵀ.
  */
+// Scratch buffers for kalmanUpdate (single-threaded; no allocation per update).
+const S = new Float64Array(16);
+const L = new Float64Array(16);
+const K = new Float64Array(32);
+const Y = new Float64Array(4);
+const INNOV = new Float64Array(4);
+const PHT = new Float64Array(32);
+const R = new Float64Array(4);
+
 export function kalmanUpdate(state: KalmanState, measurement: ArrayLike<number>): void {
   const { mean, covariance: P } = state;
   const h = mean[3]!;
   const sp = STD_WEIGHT_POSITION * h;
-  const r = [sp, sp, 1e-1, sp];
+  const r = R;
+  r[0] = sp;
+  r[1] = sp;
+  r[2] = 1e-1;
+  r[3] = sp;
   // S = P[0:4, 0:4] + R
-  const S = new Float64Array(16);
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < 4; j++) S[i * 4 + j] = P[i * 8 + j]!;
     S[i * 5]! += r[i]! * r[i]!;
   }
   // Cholesky S = L Lᵀ.
-  const L = new Float64Array(16);
+  L.fill(0);
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j <= i; j++) {
       let s = S[i * 4 + j]!;
@@ -114,8 +126,7 @@ export function kalmanUpdate(state: KalmanState, measurement: ArrayLike<number>)
     }
   }
   // K (8×4) solves K S = P Hᵀ, i.e. S Kᵀ = H P (S symmetric). For each row n of K: S k = PHᵀ[n].
-  const K = new Float64Array(32);
-  const y = new Float64Array(4);
+  const y = Y;
   for (let n = 0; n < 8; n++) {
     for (let i = 0; i < 4; i++) {
       let s = P[n * 8 + i]!;
@@ -128,7 +139,7 @@ export function kalmanUpdate(state: KalmanState, measurement: ArrayLike<number>)
       K[n * 4 + i] = s / L[i * 5]!;
     }
   }
-  const innov = new Float64Array(4);
+  const innov = INNOV;
   for (let i = 0; i < 4; i++) innov[i] = measurement[i]! - mean[i]!;
   for (let n = 0; n < 8; n++) {
     let s = 0;
@@ -136,7 +147,7 @@ export function kalmanUpdate(state: KalmanState, measurement: ArrayLike<number>)
     mean[n]! += s;
   }
   // P −= K S Kᵀ; K S = P Hᵀ, so K S Kᵀ = (P Hᵀ) Kᵀ.
-  const PHt = new Float64Array(32);
+  const PHt = PHT;
   for (let n = 0; n < 8; n++) for (let i = 0; i < 4; i++) PHt[n * 4 + i] = P[n * 8 + i]!;
   for (let a = 0; a < 8; a++) {
     for (let b = 0; b < 8; b++) {

@@ -31,14 +31,15 @@ export function boxIou(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, i
   return union > 0 ? inter / union : 0;
 }
 
-/** A binary mask as sorted, disjoint row spans: pixel rows `ys[k]`, columns [x0s[k], x1s[k]). */
+/**
+ * A binary mask as sorted, disjoint row spans, interleaved in `spans`: for span k,
+ * row `spans[3k]`, columns [`spans[3k + 1]`, `spans[3k + 2]`).
+ */
 export interface SpanMask {
   readonly width: number;
   readonly height: number;
   readonly count: number;
-  readonly ys: Int32Array;
-  readonly x0s: Int32Array;
-  readonly x1s: Int32Array;
+  readonly spans: Int32Array;
   readonly area: number;
 }
 
@@ -54,9 +55,7 @@ export function rleToSpans(rle: RleMask): SpanMask {
     if (i & 1 && n > 0) cap += 1 + Math.floor((pos + n - 1) / w) - Math.floor(pos / w);
     pos += n;
   }
-  const ys = new Int32Array(cap);
-  const x0s = new Int32Array(cap);
-  const x1s = new Int32Array(cap);
+  const spans = new Int32Array(3 * cap);
   let k = 0;
   let area = 0;
   pos = 0;
@@ -66,33 +65,35 @@ export function rleToSpans(rle: RleMask): SpanMask {
       area += n;
       let p = pos;
       const end = pos + n;
+      let y = Math.floor(p / w);
+      let rowStart = y * w;
       while (p < end) {
-        const y = Math.floor(p / w);
-        const x0 = p - y * w;
-        const rowEnd = (y + 1) * w;
+        const rowEnd = rowStart + w;
         const e = end < rowEnd ? end : rowEnd;
-        ys[k] = y;
-        x0s[k] = x0;
-        x1s[k] = e - y * w;
-        k++;
+        spans[k++] = y;
+        spans[k++] = p - rowStart;
+        spans[k++] = e - rowStart;
         p = e;
+        y++;
+        rowStart = rowEnd;
       }
     }
     pos += n;
   }
-  return { width: w, height: rle.height, count: k, ys, x0s, x1s, area };
+  return { width: w, height: rle.height, count: k / 3, spans, area };
 }
 
 /** Foreground pixels of `a` shifted by (dx, dy) that stay inside the frame. */
 export function shiftedArea(a: SpanMask, dx: number, dy: number): number {
   if (dx === 0 && dy === 0) return a.area;
   const w = a.width;
+  const s = a.spans;
   let area = 0;
-  for (let k = 0; k < a.count; k++) {
-    const y = a.ys[k]! + dy;
+  for (let k = 0; k < 3 * a.count; k += 3) {
+    const y = s[k]! + dy;
     if (y < 0 || y >= a.height) continue;
-    const x0 = Math.max(0, a.x0s[k]! + dx);
-    const x1 = Math.min(w, a.x1s[k]! + dx);
+    const x0 = Math.max(0, s[k + 1]! + dx);
+    const x1 = Math.min(w, s[k + 2]! + dx);
     if (x1 > x0) area += x1 - x0;
   }
   return area;
@@ -101,33 +102,35 @@ export function shiftedArea(a: SpanMask, dx: number, dy: number): number {
 /** Pixels shared by `a` shifted by integer (dx, dy) and `b` (same frame size), by merging spans. */
 export function shiftedIntersection(a: SpanMask, dx: number, dy: number, b: SpanMask): number {
   const w = a.width;
+  const sa = a.spans;
+  const sb = b.spans;
+  const na = 3 * a.count;
+  const nb = 3 * b.count;
   let i = 0;
   let j = 0;
   let inter = 0;
-  const na = a.count;
-  const nb = b.count;
   while (i < na && j < nb) {
-    const ya = a.ys[i]! + dy;
-    const yb = b.ys[j]!;
+    const ya = sa[i]! + dy;
+    const yb = sb[j]!;
     if (ya < yb) {
-      i++;
+      i += 3;
       continue;
     }
     if (ya > yb) {
-      j++;
+      j += 3;
       continue;
     }
-    let ax0 = a.x0s[i]! + dx;
-    let ax1 = a.x1s[i]! + dx;
+    let ax0 = sa[i + 1]! + dx;
+    let ax1 = sa[i + 2]! + dx;
     if (ax0 < 0) ax0 = 0;
     if (ax1 > w) ax1 = w;
-    const bx0 = b.x0s[j]!;
-    const bx1 = b.x1s[j]!;
+    const bx0 = sb[j + 1]!;
+    const bx1 = sb[j + 2]!;
     const lo = ax0 > bx0 ? ax0 : bx0;
     const hi = ax1 < bx1 ? ax1 : bx1;
     if (hi > lo) inter += hi - lo;
-    if (ax1 < bx1) i++;
-    else j++;
+    if (ax1 < bx1) i += 3;
+    else j += 3;
   }
   return inter;
 }
@@ -142,6 +145,8 @@ export function shiftedMaskIou(a: SpanMask, dx: number, dy: number, b: SpanMask)
   return union > 0 ? inter / union : 0;
 }
 
+let subtractScratch = new Uint32Array(1024);
+
 /**
  * `a` minus `b` on row-major RLE runs (same frame size), by merging the runs; returns `a`
  * itself when nothing is removed.
@@ -152,7 +157,11 @@ export function rleSubtract(a: RleMask, b: RleMask): RleMask {
   }
   const ca = a.counts;
   const cb = b.counts;
-  const out: number[] = [0];
+  if (subtractScratch.length < ca.length + 2) subtractScratch = new Uint32Array(2 * ca.length + 2);
+  const out = subtractScratch;
+  // Runs are written to a reusable scratch buffer (grown on demand) and copied out once.
+  let len = 1;
+  out[0] = 0;
   let outVal = 0;
   let removed = false;
   let ia = 0;
@@ -160,6 +169,7 @@ export function rleSubtract(a: RleMask, b: RleMask): RleMask {
   let endA = ca[0] ?? 0;
   let endB = cb[0] ?? 0;
   let pos = 0;
+  let buf = out;
   while (ia < ca.length && ib < cb.length) {
     const end = endA < endB ? endA : endB;
     const n = end - pos;
@@ -167,9 +177,15 @@ export function rleSubtract(a: RleMask, b: RleMask): RleMask {
       const fa = ia & 1;
       const v = fa && !(ib & 1) ? 1 : 0;
       if (fa && !v) removed = true;
-      if (v === outVal) out[out.length - 1]! += n;
+      if (v === outVal) buf[len - 1]! += n;
       else {
-        out.push(n);
+        if (len === buf.length) {
+          const grown = new Uint32Array(2 * buf.length);
+          grown.set(buf);
+          buf = grown;
+          subtractScratch = grown;
+        }
+        buf[len++] = n;
         outVal = v;
       }
     }
@@ -184,5 +200,5 @@ export function rleSubtract(a: RleMask, b: RleMask): RleMask {
     }
   }
   if (!removed) return a;
-  return { width: a.width, height: a.height, counts: Uint32Array.from(out) };
+  return { width: a.width, height: a.height, counts: buf.slice(0, len) };
 }

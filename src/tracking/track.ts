@@ -19,6 +19,8 @@ import type { SpanMask } from "./similarity.js";
  */
 export type TrackState = "new" | "tracked" | "lost" | "removed";
 
+const MEAS = new Float64Array(4);
+
 export class Track {
   state: TrackState;
   readonly kalman: KalmanState;
@@ -84,7 +86,7 @@ export class Track {
   ): void {
     kalmanUpdate(
       this.kalman,
-      xyxyToXyah(box[boxOffset]!, box[boxOffset + 1]!, box[boxOffset + 2]!, box[boxOffset + 3]!),
+      xyxyToXyah(box[boxOffset]!, box[boxOffset + 1]!, box[boxOffset + 2]!, box[boxOffset + 3]!, MEAS),
     );
     this.state = "tracked";
     this.score = score;

@@ -45,6 +45,7 @@
  * objects), the case mask-aware tracking is meant to survive.
  */
 import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
+import { rleBBox } from "../frames/rle.js";
 import { solveAssignment } from "./assignment.js";
 import { DEFAULT_COMPONENT_OPTIONS, instancesFromSemantic, type ComponentOptions } from "./components.js";
 import { boxIou, rleSubtract, rleToSpans, shiftedMaskIou, type SpanMask } from "./similarity.js";
@@ -392,7 +393,7 @@ export class ByteTracker {
     const trackIds = new Int32Array(count);
     for (let k = 0; k < count; k++) {
       const i = out[k]!;
-      boxes.set(inst.boxes.subarray(4 * i, 4 * i + 4), 4 * k);
+      for (let q = 0; q < 4; q++) boxes[4 * k + q] = inst.boxes[4 * i + q]!;
       scores[k] = inst.scores[i]!;
       classIds[k] = inst.classIds[i]!;
       trackIds[k] = trackOf[i]!;
@@ -402,19 +403,6 @@ export class ByteTracker {
       instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
     });
   }
-}
-
-/** First and last foreground row of an RLE mask, or null when empty. */
-function rowRange(m: RleMask): [number, number] | null {
-  const c = m.counts;
-  if (c.length < 2) return null;
-  let total = 0;
-  for (let i = 0; i < c.length; i++) total += c[i]!;
-  const first = c[0]!;
-  const trailing = c.length % 2 === 1 ? c[c.length - 1]! : 0;
-  const last = total - trailing - 1;
-  if (last < first) return null;
-  return [Math.floor(first / m.width), Math.floor(last / m.width)];
 }
 
 /**
@@ -428,18 +416,19 @@ export function resolveOverlaps(
 ): { masks: RleMask[]; keep: boolean[] } {
   const n = masks.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const rows = masks.map(rowRange);
+  const bounds = masks.map(rleBBox);
   const out = [...masks];
   const keep = masks.map(() => true);
   for (let k = 1; k < n; k++) {
     const i = order[k]!;
-    const ri = rows[i];
-    if (ri === null || ri === undefined) continue;
+    const bi = bounds[i];
+    if (bi === null || bi === undefined) continue;
     let m = masks[i]!;
     for (let q = 0; q < k; q++) {
       const j = order[q]!;
-      const rj = rows[j];
-      if (rj === null || rj === undefined || rj[1] < ri[0] || rj[0] > ri[1]) continue;
+      const bj = bounds[j];
+      if (bj === null || bj === undefined) continue;
+      if (bj[0] >= bi[2] || bj[2] <= bi[0] || bj[1] >= bi[3] || bj[3] <= bi[1]) continue;
       m = rleSubtract(m, masks[j]!);
     }
     if (m !== masks[i]) {
