@@ -3,6 +3,7 @@ import { z } from "zod";
 import { labelById } from "../frames/labels.js";
 import { InputError } from "../frames/problem.js";
 import { didYouMean } from "../util/suggest.js";
+import { formatZodIssues } from "../util/zod-issues.js";
 
 /**
  * The model manifest: `models/<name>.json` beside `models/<name>.onnx`. It states what the
@@ -168,54 +169,9 @@ export const REQUIRED_MANIFEST_FIELDS: readonly string[] = [
   "provenance {source, command?, commit?, seeds?, metrics?}",
 ];
 
-/** Keys a strict object schema accepts at `path`, for "did you mean" on unrecognized keys. */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let s: z.ZodType | undefined = schema;
-  const unwrap = (x: z.ZodType): z.ZodType => {
-    let cur = x;
-    for (let i = 0; i < 8; i++) {
-      if (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault) {
-        cur = cur.unwrap() as z.ZodType;
-      } else if (cur instanceof z.ZodPipe) {
-        cur = cur.in as z.ZodType;
-      } else break;
-    }
-    return cur;
-  };
-  for (const seg of path) {
-    if (s === undefined) return [];
-    s = unwrap(s);
-    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(seg)];
-    else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
-    else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
-    else return [];
-  }
-  if (s === undefined) return [];
-  s = unwrap(s);
-  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
-  return out === "" ? "(top level)" : out;
-}
-
 /** One line per problem, with did-you-mean suggestions for unknown keys. */
 export function formatManifestIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
-      const known = keysAt(ManifestSchema, issue.path);
-      for (const k of issue.keys) {
-        const where = formatPath([...issue.path, k]);
-        lines.push(`${where}: unknown key "${k}"${didYouMean(k, known)}`);
-      }
-    } else {
-      lines.push(`${formatPath(issue.path)}: ${issue.message}`);
-    }
-  }
-  return lines;
+  return formatZodIssues(ManifestSchema, issues);
 }
 
 /** Validates parsed JSON as a manifest; throws InputError naming `input` and every problem. */
