@@ -145,6 +145,45 @@ export function shiftedMaskIou(a: SpanMask, dx: number, dy: number, b: SpanMask)
   return union > 0 ? inter / union : 0;
 }
 
+/** Index (in spans, a multiple of 3) of the first span on row ≥ y. */
+function firstSpanAtRow(m: SpanMask, y: number): number {
+  let lo = 0;
+  let hi = m.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (m.spans[3 * mid]! < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return 3 * lo;
+}
+
+/** Whether two span masks share a pixel; only the rows both cover are visited. */
+export function spansOverlap(a: SpanMask, b: SpanMask): boolean {
+  if (a.count === 0 || b.count === 0) return false;
+  const sa = a.spans;
+  const sb = b.spans;
+  const y0 = Math.max(sa[0]!, sb[0]!);
+  const y1 = Math.min(sa[3 * a.count - 3]!, sb[3 * b.count - 3]!);
+  if (y0 > y1) return false;
+  let i = firstSpanAtRow(a, y0);
+  let j = firstSpanAtRow(b, y0);
+  const na = 3 * a.count;
+  const nb = 3 * b.count;
+  while (i < na && j < nb) {
+    const ya = sa[i]!;
+    const yb = sb[j]!;
+    if (ya > y1 || yb > y1) return false;
+    if (ya < yb) i += 3;
+    else if (ya > yb) j += 3;
+    else {
+      if (sa[i + 1]! < sb[j + 2]! && sb[j + 1]! < sa[i + 2]!) return true;
+      if (sa[i + 2]! < sb[j + 2]!) i += 3;
+      else j += 3;
+    }
+  }
+  return false;
+}
+
 let subtractScratch = new Uint32Array(1024);
 
 /**

@@ -48,7 +48,14 @@ import { makeResult, type Instances, type RleMask, type SegmentationResult } fro
 import { rleBBox } from "../frames/rle.js";
 import { solveAssignment } from "./assignment.js";
 import { DEFAULT_COMPONENT_OPTIONS, instancesFromSemantic, type ComponentOptions } from "./components.js";
-import { boxIou, rleSubtract, rleToSpans, shiftedMaskIou, type SpanMask } from "./similarity.js";
+import {
+  boxIou,
+  rleSubtract,
+  rleToSpans,
+  shiftedMaskIou,
+  spansOverlap,
+  type SpanMask,
+} from "./similarity.js";
 import { Track, type TrackState } from "./track.js";
 
 export interface TrackerOptions {
@@ -342,7 +349,7 @@ export class ByteTracker {
       this.tracks.push(t);
       trackOf[d] = t.id;
     }
-    return this.output(result, inst, trackOf);
+    return this.output(result, inst, trackOf, masks);
   }
 
   /** Unmatched tracked → lost; unmatched new → removed. */
@@ -373,7 +380,12 @@ export class ByteTracker {
     return w * mIou + (1 - w) * bIou;
   }
 
-  private output(result: SegmentationResult, inst: Instances, trackOf: Int32Array): SegmentationResult {
+  private output(
+    result: SegmentationResult,
+    inst: Instances,
+    trackOf: Int32Array,
+    detMasks: DetectionMasks,
+  ): SegmentationResult {
     const idx: number[] = [];
     for (let i = 0; i < inst.count; i++) if (trackOf[i]! > 0) idx.push(i);
     let masks: RleMask[] = idx.map((i) => inst.masks[i]!);
@@ -382,6 +394,7 @@ export class ByteTracker {
       ({ masks, keep } = resolveOverlaps(
         masks,
         Float32Array.from(idx, (i) => inst.scores[i]!),
+        idx.map((i) => detMasks.get(i)),
       ));
     }
     const out = idx.filter((_, k) => keep[k]);
@@ -413,6 +426,7 @@ export class ByteTracker {
 export function resolveOverlaps(
   masks: readonly RleMask[],
   scores: Float32Array,
+  spans?: readonly SpanMask[],
 ): { masks: RleMask[]; keep: boolean[] } {
   const n = masks.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
@@ -429,6 +443,7 @@ export function resolveOverlaps(
       const bj = bounds[j];
       if (bj === null || bj === undefined) continue;
       if (bj[0] >= bi[2] || bj[2] <= bi[0] || bj[1] >= bi[3] || bj[3] <= bi[1]) continue;
+      if (spans !== undefined && !spansOverlap(spans[i]!, spans[j]!)) continue;
       m = rleSubtract(m, masks[j]!);
     }
     if (m !== masks[i]) {

@@ -96,6 +96,9 @@ describe("ByteTracker", () => {
     // The buffer is in seconds: 12 frames is 0.4 s at 30 Hz but 2.4 s at 5 Hz.
     expect(track(12, 30).after).toBe(1);
     expect(track(12, 5).after).toBe(2);
+    // Stamps that do not advance: each frame counts as one reference frame (1/30 s).
+    expect(track(20, Infinity).after).toBe(1);
+    expect(track(60, Infinity).after).toBe(2);
   });
 
   it("never reuses ids, also after removal and reset", () => {
