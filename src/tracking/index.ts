@@ -17,6 +17,7 @@ export {
   shiftedIntersection,
   shiftedArea,
   rleSubtract,
+  spansOverlap,
   type SpanMask,
 } from "./similarity.js";
 export { Track, type TrackState } from "./track.js";
