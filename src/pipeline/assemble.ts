@@ -7,6 +7,7 @@ import type { SegmentationResult } from "../inference/result.js";
 import { PredictionWriter } from "../sinks/predictions.js";
 import type { Output, Sink } from "../sinks/sink.js";
 import { openSource } from "../sources/open.js";
+import { MultiSourceTracker } from "../tracking/index.js";
 import { paced } from "../sources/paced.js";
 import type { FrameSource } from "../sources/source.js";
 import type { Logger } from "../util/logger.js";
@@ -105,6 +106,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     }
     if (config.sinks.predDir !== null) res.sinks.push(new PredictionWriter(config.sinks.predDir));
 
+    const { enabled, ...trackingOptions } = config.tracking;
+    const tracker = enabled ? new MultiSourceTracker(trackingOptions) : undefined;
     const stages: Stages = {
       infer: async (frame: Frame): Promise<SegmentationResult> => {
         if (res.engines.length === 1) return res.engines[0]!.engine.infer(frame);
@@ -116,7 +119,11 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         );
         return mergeResults(parts);
       },
-      track: (result) => result,
+      track: (result, frame) => {
+        if (tracker === undefined) return result;
+        const sequence = typeof frame.meta.sequence === "string" ? frame.meta.sequence : undefined;
+        return tracker.update(result, sequence !== undefined ? { sequence } : {});
+      },
     };
 
     const known = res.sources.map((s) => s.frameCount);
