@@ -36,6 +36,27 @@ def git_commit() -> str:
         return "unknown"
 
 
+@torch.no_grad()
+def recalibrate_bn(model, root, split, size, n_images, bs=16):
+    """Re-estimate BatchNorm running statistics (cumulative average over n_images training frames, eval-time
+    preprocessing, no augmentation). torchvision's MobileNetV3 uses BN momentum 0.01, so after a short from-scratch
+    run the running statistics lag the weights; this makes eval-mode outputs match train-mode quality."""
+    from cityscapes_data import load_frames, normalize
+    fr = load_frames(root, split, size)
+    idx = np.random.default_rng(0).permutation(len(fr.images))[:n_images]
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    for i in range(0, len(idx), bs):
+        model(normalize(torch.from_numpy(fr.images[np.sort(idx[i:i + bs])])))
+    for m in bns:
+        m.momentum = 0.01
+    model.eval()
+    print(f"recalibrated {len(bns)} BatchNorm layers on {len(idx)} frames of {root}", flush=True)
+
+
 def input_spec(w, h):
     return {"name": "input", "width": w, "height": h, "layout": "NCHW", "channelOrder": "rgb",
             "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "scale": 1 / 255, "resize": "stretch", "padValue": 0}
@@ -48,6 +69,11 @@ def main():
     ap.add_argument("onnx")
     ap.add_argument("--summary", default=None)
     ap.add_argument("--ref", default=None, help="directory for reference input/outputs (.bin float32) for verify_ort.mjs")
+    ap.add_argument("--recal", default=None, help="training-set root: re-estimate BatchNorm statistics on it before export")
+    ap.add_argument("--recal-split", default="train")
+    ap.add_argument("--recal-images", type=int, default=400)
+    ap.add_argument("--eval", default=None, help="held-out root: evaluate (Python proxy) after recalibration")
+    ap.add_argument("--eval-split", default="val")
     ap.add_argument("--command", default=None, help="training command recorded in the manifest provenance")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -94,6 +120,29 @@ def main():
             "thresholds": {"score": 0.3, "nmsIou": 0.5, "topK": 200, "maxDetections": 100, "mask": 0.5},
             "yolact": {"confActivation": "softmax", "protoLayout": "nhwc", "confThreshold": 0.05},
         }
+    if args.recal:
+        recalibrate_bn(model, args.recal, args.recal_split, (w, h), args.recal_images)
+    if args.eval:
+        from cityscapes_data import load_frames
+        val = load_frames(args.eval, args.eval_split, (w, h))
+        if args.kind == "deeplab":
+            from train_deeplab import evaluate
+            miou, per, acc = evaluate(model, val)
+            print(f"held-out mIoU {miou:.4f} pixAcc {acc:.4f} {per}", flush=True)
+            metrics = {"python_val_mIoU": round(miou, 4), "python_val_pixAcc": round(acc, 4)}
+            summ["eval_after_export"] = {"mIoU": miou, "pixAcc": acc, "per_class_iou": per}
+        else:
+            from train_yolact import evaluate
+            res = evaluate(model, val)
+            print(f"held-out mask AP proxy {res}", flush=True)
+            metrics = {}
+            for cls, r in res.items():
+                metrics[f"python_{cls}_mask_AP50"] = r["AP50"]
+                metrics[f"python_{cls}_mask_AP"] = r["AP"]
+            summ["eval_after_export"] = res
+        if args.summary:
+            json.dump(summ, open(os.path.splitext(args.summary)[0] + ".export.json", "w"), indent=1)
+        model.eval()
     net.eval()  # the wrapper too: export restores the wrapper's mode recursively afterwards
     x = torch.randn(1, 3, h, w)
     torch.onnx.export(net, x, args.onnx, opset_version=13, input_names=["input"], output_names=out_names,

@@ -151,6 +151,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--minutes", type=float, default=80.0)
+    ap.add_argument("--warmup", type=int, default=50, help="linear LR warm-up steps")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-every", type=float, default=10.0)
     ap.add_argument("--eval-images", type=int, default=120)
@@ -194,7 +195,7 @@ def main():
         prog = el / budget
         if prog >= 1:
             break
-        warm = min(1.0, (step + 1) / 200)
+        warm = min(1.0, (step + 1) / args.warmup)
         lr = args.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
