@@ -34,6 +34,8 @@ export class AppearanceFilter {
   private readonly noise: Int8Array;
   private readonly rowOffsets: Uint32Array;
   private readonly scratch: Uint8Array;
+  private readonly rowA: Uint8Array;
+  private readonly rowB: Uint8Array;
 
   constructor(
     readonly look: Appearance,
@@ -59,6 +61,8 @@ export class AppearanceFilter {
     for (let i = 0; i < this.rowOffsets.length; i++)
       this.rowOffsets[i] = Math.floor(rng.next() * (1 << NOISE_BITS));
     this.scratch = new Uint8Array(Math.max(width, height) * 3);
+    this.rowA = new Uint8Array(width * 3);
+    this.rowB = new Uint8Array(width * 3);
   }
 
   /** Applies tint, exposure, blur and noise in place; `frame` varies the noise pattern. */
@@ -94,19 +98,23 @@ export class AppearanceFilter {
     for (let y = 0; y < H; y++) {
       const base = y * W * 3;
       s.set(rgb.subarray(base, base + W * 3));
-      for (let x = 1; x < W - 1; x++) {
-        const o = x * 3;
-        for (let c = 0; c < 3; c++)
-          rgb[base + o + c] = (s[o - 3 + c]! + 2 * s[o + c]! + s[o + 3 + c]! + 2) >> 2;
-      }
+      const end = (W - 1) * 3;
+      for (let i = 3; i < end; i++) rgb[base + i] = (s[i - 3]! + 2 * s[i]! + s[i + 3]! + 2) >> 2;
     }
+    // Vertical pass row by row (cache-friendly): `prev` and `cur` hold the rows before this
+    // pass changed them; the next row is still unchanged in place.
     const row = W * 3;
-    for (let x = 0; x < W; x++) {
-      for (let c = 0; c < 3; c++) {
-        const o0 = x * 3 + c;
-        for (let y = 0; y < H; y++) s[y] = rgb[o0 + y * row]!;
-        for (let y = 1; y < H - 1; y++) rgb[o0 + y * row] = (s[y - 1]! + 2 * s[y]! + s[y + 1]! + 2) >> 2;
-      }
+    let prev = this.rowA;
+    let cur = this.rowB;
+    prev.set(rgb.subarray(0, row));
+    for (let y = 1; y < H - 1; y++) {
+      const base = y * row;
+      cur.set(rgb.subarray(base, base + row));
+      const next = base + row;
+      for (let i = 0; i < row; i++) rgb[base + i] = (prev[i]! + 2 * cur[i]! + rgb[next + i]! + 2) >> 2;
+      const t = prev;
+      prev = cur;
+      cur = t;
     }
   }
 }
