@@ -3,6 +3,7 @@ import type { SourceConfig } from "../config/schema.js";
 import { openCameraSource } from "./camera.js";
 import { openImagesSource } from "./images.js";
 import { openMcapSource } from "./mcap.js";
+import { openSyntheticSource } from "./synthetic.js";
 import { openVideoSource } from "./video.js";
 import type { FrameSource } from "./source.js";
 import { parseSourceSpec, type SourceSpec } from "./spec.js";
@@ -53,7 +54,21 @@ export async function openSource(
         }),
       };
     case "synthetic":
+      return {
+        spec,
+        source: openSyntheticSource({
+          sourceId,
+          seed: spec.seed,
+          width: spec.width,
+          height: spec.height,
+          fps: fps ?? spec.fps,
+        }),
+      };
     case "ros":
-      throw new InputError(c.spec, `the ${spec.type} source is not available in this build`);
+      throw new InputError(
+        c.spec,
+        "the ROS 2 source is not available in this build yet",
+        "record the topic with `ros2 bag record -s mcap` and replay it with mcap:FILE#TOPIC",
+      );
   }
 }
