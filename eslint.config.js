@@ -3,7 +3,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "training/**", "src/dashboard/web/vendor/**", "**/*.js"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "training/**",
+      "tmp/**",
+      "out/**",
+      "recordings/**",
+      "src/dashboard/web/vendor/**",
+      "**/*.js",
+      "**/*.mjs",
+      "**/*.mts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

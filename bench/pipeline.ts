@@ -34,7 +34,7 @@ const { values } = parseArgs({
 const frames = Number(values.frames);
 const threads = Number(values.threads);
 const workers = Number(values.workers);
-const model = resolveModel(values.model!, defaultModelsDir());
+const model = resolveModel(values.model, defaultModelsDir());
 const { width, height } = model.manifest.input;
 
 // Baseline: bare session.run on the main thread.

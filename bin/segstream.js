@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write("segstream: dist/ is missing; run `npm run build` (npm ci runs it through `prepare`).\n");
+  process.stderr.write(
+    "segstream: dist/ is missing; run `npm run build` (npm ci runs it through `prepare`).\n",
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -10,7 +10,7 @@ export function registerModels(program: Command): void {
     .description("list the bundled models and their manifests")
     .option("--json", "print one JSON object on stdout")
     .action(
-      action(async (ctx, flags: { json?: boolean }) => {
+      action((ctx, flags: { json?: boolean }) => {
         const dir = defaultModelsDir();
         const models = bundledModelNames(dir).map((name) => {
           const m = resolveModel(name, dir);
@@ -27,18 +27,18 @@ export function registerModels(program: Command): void {
         });
         if (flags.json) {
           ctx.printJson({ modelsDir: dir, models });
-          return 0;
+          return Promise.resolve(0);
         }
         if (models.length === 0) {
           process.stdout.write(`no bundled models in ${dir}\n`);
-          return 0;
+          return Promise.resolve(0);
         }
         for (const m of models) {
           process.stdout.write(
             `${m.name}\n  ${m.task} (${m.adapter}), input ${m.input}, ${m.sizeMB} MB\n  classes: ${m.classes.join(", ")}\n  source: ${m.provenance.source}\n`,
           );
         }
-        return 0;
+        return Promise.resolve(0);
       }),
     );
 }

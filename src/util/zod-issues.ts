@@ -35,7 +35,7 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
   s = unwrap(s);
   if (s instanceof z.ZodUnion)
     s = (s.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
-  return s instanceof z.ZodObject ? Object.keys(s.shape as object) : [];
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
 /** `sinks.dashboard.port`, `sources[1].path`, or `(top level)`. */

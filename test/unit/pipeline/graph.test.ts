@@ -152,9 +152,9 @@ describe("runGraph, lossless", () => {
     const { opts, problems, metrics } = options(
       [src],
       "lossless",
-      async (f) => {
-        if (f.id === 4) throw new Error("boom");
-        return resultOf(f);
+      (f) => {
+        if (f.id === 4) return Promise.reject(new Error("boom"));
+        return Promise.resolve(resultOf(f));
       },
       { losslessSinks: [sink] },
     );
@@ -216,7 +216,7 @@ describe("runGraph, latest-wins overload", () => {
   it("gives a slow lossy sink its own bounded queue without slowing inference", async () => {
     const src = countingReplay(30);
     const slow = new CollectSink("dashboard", false, 20);
-    const { opts, metrics } = options([src], "lossless", async (f) => resultOf(f), {
+    const { opts, metrics } = options([src], "lossless", (f) => Promise.resolve(resultOf(f)), {
       lossySinks: [slow],
       sinkQueueBound: 2,
     });
