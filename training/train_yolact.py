@@ -158,6 +158,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--export", default=None)
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--init-backbone", default=None,
+                    help="DeepLab checkpoint (train_deeplab.py, same width) whose MobileNetV3 features initialise the backbone")
+    ap.add_argument("--no-final-eval", action="store_true", help="skip the in-script final evaluation (export_onnx.py --eval does it after BN re-estimation)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -184,6 +187,11 @@ def main():
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step = ck["step"]
+    if args.init_backbone:
+        sd = torch.load(args.init_backbone, map_location="cpu")["model"]
+        feats = {k[len("features."):]: v for k, v in sd.items() if k.startswith("features.")}
+        missing, unexpected = model.backbone.features.load_state_dict(feats, strict=True), None
+        print(f"backbone initialised from {args.init_backbone} ({len(feats)} tensors)", flush=True)
     budget = args.minutes * 60
     start = time.time()
     last_eval = start
@@ -225,7 +233,7 @@ def main():
     train_min = (time.time() - start) / 60
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)},
                os.path.join(args.out, "last.pt"))
-    res = evaluate(model, val)
+    res = {} if args.no_final_eval else evaluate(model, val)
     hist.append({"step": step, "min": round(train_min, 1), "eval": res})
     print(f"FINAL step {step} train {train_min:.1f} min {res}", flush=True)
     summary = {
