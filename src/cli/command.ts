@@ -1,5 +1,5 @@
 import { InputError, errorMessage } from "../frames/problem.js";
-import { createLogger, type Logger } from "../util/logger.js";
+import type { Logger } from "../util/logger.js";
 
 /** Exit codes (DESIGN.md §4). */
 export const EXIT_OK = 0;
@@ -25,6 +25,8 @@ export function action<A extends unknown[]>(
   fn: (ctx: CommandContext, ...args: A) => Promise<number | void>,
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    // Loaded on use so that `--help` stays fast.
+    const { createLogger } = await import("../util/logger.js");
     const log = createLogger();
     const ctx: CommandContext = {
       log,

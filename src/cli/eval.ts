@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { evaluate, formatEvalResult, parseTasks } from "../eval/index.js";
 import { action } from "./command.js";
 
 interface EvalFlags {
@@ -25,6 +24,7 @@ export function registerEval(program: Command): void {
     .option("--json", "print one JSON object on stdout (NaN scores as null)")
     .action(
       action(async (ctx, flags: EvalFlags) => {
+        const { evaluate, formatEvalResult, parseTasks } = await import("../eval/index.js");
         const tasks = parseTasks(flags.tasks);
         let lastLog = Date.now();
         const result = await evaluate({

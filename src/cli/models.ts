@@ -1,6 +1,5 @@
 import { statSync } from "node:fs";
 import type { Command } from "commander";
-import { bundledModelNames, defaultModelsDir, resolveModel } from "../inference/index.js";
 import { action } from "./command.js";
 
 /** `segstream models`: the bundled models and their manifests. */
@@ -10,7 +9,8 @@ export function registerModels(program: Command): void {
     .description("list the bundled models and their manifests")
     .option("--json", "print one JSON object on stdout")
     .action(
-      action((ctx, flags: { json?: boolean }) => {
+      action(async (ctx, flags: { json?: boolean }) => {
+        const { bundledModelNames, defaultModelsDir, resolveModel } = await import("../inference/model.js");
         const dir = defaultModelsDir();
         const models = bundledModelNames(dir).map((name) => {
           const m = resolveModel(name, dir);
@@ -27,18 +27,18 @@ export function registerModels(program: Command): void {
         });
         if (flags.json) {
           ctx.printJson({ modelsDir: dir, models });
-          return Promise.resolve(0);
+          return 0;
         }
         if (models.length === 0) {
           process.stdout.write(`no bundled models in ${dir}\n`);
-          return Promise.resolve(0);
+          return 0;
         }
         for (const m of models) {
           process.stdout.write(
             `${m.name}\n  ${m.task} (${m.adapter}), input ${m.input}, ${m.sizeMB} MB\n  classes: ${m.classes.join(", ")}\n  source: ${m.provenance.source}\n`,
           );
         }
-        return Promise.resolve(0);
+        return 0;
       }),
     );
 }

@@ -1,9 +1,5 @@
 import { Option, type Command } from "commander";
-import { SingleBar, Presets } from "cli-progress";
-import { Subject } from "rxjs";
-import { loadConfig } from "../config/load.js";
-import { defaultModelsDir } from "../inference/index.js";
-import { runPipeline } from "../pipeline/assemble.js";
+import type { Subject } from "rxjs";
 import type { Summary } from "../pipeline/metrics.js";
 import { InputError } from "../frames/problem.js";
 import { action, parseIntOption, type CommandContext } from "./command.js";
@@ -86,6 +82,7 @@ export async function runWithSignals(
   ) => Promise<Summary>,
   json: boolean,
 ): Promise<number> {
+  const [{ Subject }, { SingleBar, Presets }] = await Promise.all([import("rxjs"), import("cli-progress")]);
   const stop$ = new Subject<void>();
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -99,7 +96,7 @@ export async function runWithSignals(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  let bar: SingleBar | undefined;
+  let bar: InstanceType<typeof SingleBar> | undefined;
   try {
     const summary = await run(stop$, {
       onStart: ({ frameCount }) => {
@@ -147,6 +144,11 @@ export function registerRun(program: Command): void {
     .option("--json", "print the summary as one JSON object on stdout")
     .action(
       action(async (ctx, flags: RunFlags) => {
+        const [{ loadConfig }, { runPipeline }, { defaultModelsDir }] = await Promise.all([
+          import("../config/load.js"),
+          import("../pipeline/assemble.js"),
+          import("../inference/model.js"),
+        ]);
         const config = loadConfig(flags.config, flagsToOverrides(flags));
         ctx.log.level = config.logging.level;
         return runWithSignals(

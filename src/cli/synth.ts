@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { InputError } from "../frames/problem.js";
-import { writeSynthetic } from "../synth/index.js";
 import { action, parseIntOption, parseSize } from "./command.js";
 
 interface SynthFlags {
@@ -45,6 +44,7 @@ export function registerSynth(program: Command): void {
         if (!NAME.test(f.split))
           throw new InputError("--split", `expected letters, digits and '-', got "${f.split}"`);
         const sequences = parseIntOption("--sequences", f.sequences, 1);
+        const { writeSynthetic } = await import("../synth/index.js");
         const report = await writeSynthetic({
           out: f.out,
           frames,
