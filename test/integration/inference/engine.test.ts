@@ -122,9 +122,9 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
     expect(problems[0]!.reason).toContain("mono16");
   });
 
-  it("keeps the main event loop responsive while a ~100 ms+ inference runs", async () => {
+  it("keeps the main event loop responsive while inference runs (gap ≪ inference time)", async () => {
     const big = resolveModel("engine_seg_1024x512", FIX);
-    const e = await engine({ model: big });
+    const e = await engine({ model: big, intraOpThreads: 1 });
     let last = performance.now();
     let maxGap = 0;
     const timer = setInterval(() => {
@@ -136,8 +136,11 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
     for (let i = 0; i < 4; i++) results.push(await e.infer(frame(i, 1024, 512)));
     clearInterval(timer);
     const runMs = Math.min(...results.map((r) => r.timings.run!));
-    expect(runMs).toBeGreaterThan(50); // the work is real...
-    expect(maxGap).toBeLessThan(50); // ...and off the main thread
+    // Were session.run on the main thread, the largest timer gap would be at least runMs.
+    // Off-thread, it is bounded by scheduling noise; compare with the inference time measured
+    // in the same run rather than a fixed number of milliseconds (the machines are noisy).
+    expect(runMs).toBeGreaterThan(50);
+    expect(maxGap).toBeLessThan(runMs / 2);
   });
 
   it("dispose terminates the workers; later infer rejects", async () => {
