@@ -57,6 +57,57 @@ describe("segstream run", () => {
     expect(files.filter((f) => f.endsWith("_pred_instances.json"))).toHaveLength(8);
   });
 
+  it("replays the bundled sample losslessly: one Cityscapes-named prediction set per frame, scored by eval", async () => {
+    const pred = await mkdtemp(join(tmpdir(), "seg-pred-"));
+    const r = cli([
+      "run",
+      "--source",
+      "images:recordings/sample",
+      "--model",
+      TINY,
+      "--pred-dir",
+      pred,
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.frames).toBe(30);
+    expect(s.drops).toBe(0);
+    const files = await readdir(join(pred, "synth"));
+    for (let i = 0; i < 30; i++) {
+      const stem = `synth_000000_${String(i).padStart(6, "0")}`;
+      for (const suffix of ["_pred_labelIds.png", "_pred_instanceIds.png", "_pred_instances.json"]) {
+        expect(files).toContain(stem + suffix);
+      }
+    }
+    const e = cli(["eval", "--gt", "recordings/sample", "--pred", pred, "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    const miou = (JSON.parse(e.stdout) as { semantic: { mIoU: number } }).semantic.mIoU;
+    expect(miou).toBeGreaterThanOrEqual(0);
+    expect(miou).toBeLessThan(1); // an untrained fixture model is not the ground truth
+  });
+
+  it("runs several sources in one run, keeping their frames apart", async () => {
+    const other = await imageDir(5);
+    const pred = await mkdtemp(join(tmpdir(), "seg-pred-"));
+    const cfg = join(await mkdtemp(join(tmpdir(), "seg-cfg-")), "two.yaml");
+    await writeFile(
+      cfg,
+      [
+        "sources:",
+        `  - { spec: "images:${dir}", id: left }`,
+        `  - { spec: "images:${other}", id: right }`,
+        `models: ["${TINY}"]`,
+        `sinks: { predDir: "${pred}" }`,
+      ].join("\n"),
+    );
+    const r = cli(["run", "--config", cfg, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Summary).frames).toBe(13);
+    expect((await readdir(join(pred, "left"))).filter((f) => f.endsWith("_instances.json"))).toHaveLength(8);
+    expect((await readdir(join(pred, "right"))).filter((f) => f.endsWith("_instances.json"))).toHaveLength(5);
+  });
+
   it("turns a corrupt PNG mid-sequence into a problem and goes on", async () => {
     const bad = await imageDir(6, { corruptAt: 3 });
     const r = cli(["run", "--source", `images:${bad}`, "--model", TINY, "--json"]);
