@@ -21,6 +21,8 @@ export interface EvalOptions {
   readonly gt: string;
   readonly pred: string;
   readonly tasks: readonly EvalTask[];
+  /** Tracking: GT instances below this many pixels (per frame) are ignore regions (default 100). */
+  readonly minGtArea?: number;
   /** Called after each frame with (frames done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -83,7 +85,9 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   const semantic = has("semantic") ? new SemanticAccumulator() : undefined;
   const panoptic = has("panoptic") ? new PanopticAccumulator() : undefined;
   const instance = has("instance") ? new InstanceApAccumulator() : undefined;
-  const tracking = has("tracking") ? new TrackingAccumulator() : undefined;
+  const tracking = has("tracking")
+    ? new TrackingAccumulator(opts.minGtArea === undefined ? {} : { minGtArea: opts.minGtArea })
+    : undefined;
   let frames = 0;
   for await (const p of readPairs(pairs, { instanceIds: panoptic !== undefined, instances: needJson })) {
     try {

@@ -7,7 +7,8 @@
  * - Tracker dets: `_pred_instances.json` masks made non-overlapping first (higher score wins,
  *   see `resolveOverlaps`), then per labelId; a det whose mask is fully covered is dropped.
  *   A null trackId makes a fresh id each frame (an unassociated detection).
- * - Ignore region (class-agnostic, like KITTI-MOTS id 10000): GT VOID ∪ GT group regions.
+ * - Ignore region (class-agnostic, like KITTI-MOTS id 10000): GT VOID ∪ GT group regions ∪ GT
+ *   instances smaller than `minGtArea` pixels in that frame (not counted as GT; see tracking.ts).
  */
 import { THING_LABELS } from "../frames/labels.js";
 import { maxWeightAssignment } from "./hungarian.js";
@@ -57,7 +58,11 @@ export class SequenceBuilder {
   private readonly gtIds = new Map<number, IdMap>();
   private readonly trIds = new Map<number, IdMap>();
 
-  constructor(readonly name: string) {
+  /** `minGtArea`: GT instances with fewer pixels in a frame become ignore regions in that frame. */
+  constructor(
+    readonly name: string,
+    private readonly minGtArea = 0,
+  ) {
     for (const l of THING_LABELS) {
       const cs: ClassSequence = { labelId: l.id, frames: [], numGt: 0, numTr: 0 };
       this.classes.set(l.id, cs);
@@ -98,8 +103,19 @@ export class SequenceBuilder {
       }
     }
     flush();
+    // GT instances below the minimum area: ignore regions (their pixels count toward trIgnore).
+    const small = new Set<number>();
+    for (const [g, a] of gtArea) if (a < this.minGtArea) small.add(g);
+    if (small.size > 0) {
+      for (const [key, n] of inter) {
+        const g = Math.floor(key / KEY);
+        if (small.has(g)) trIgnore[key - g * KEY]! += n;
+      }
+    }
     for (const [labelId, cs] of this.classes) {
-      const gts = [...gtArea.keys()].filter((v) => labelOf(v) === labelId).sort((a, b) => a - b);
+      const gts = [...gtArea.keys()]
+        .filter((v) => labelOf(v) === labelId && !small.has(v))
+        .sort((a, b) => a - b);
       const trs: number[] = [];
       preds.forEach((p, i) => {
         if (p.labelId === labelId && trArea[i]! > 0) trs.push(i);

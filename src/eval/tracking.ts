@@ -8,6 +8,17 @@
  * separately (as TrackEval's KITTI-MOTS does for car and pedestrian); combined scores are given
  * both detection-averaged (counts summed, AssA etc. TP-weighted) and class-averaged (mean of the
  * per-class scores).
+ *
+ * Minimum GT area (`minGtArea`, default {@link DEFAULT_MIN_GT_AREA} = 100 px, reported in the
+ * result): as Cityscapes' instance evaluation ignores GT regions below minRegionSize (100 px,
+ * specs/05 §2) and KITTI-MOTS marks what should not be scored as ignore regions (id 10000,
+ * specs/05 §4), a GT instance with fewer pixels than `minGtArea` *in a frame* is, in that frame,
+ * not a GT det but part of the ignore region: it adds nothing to |M|, FN or the HOTA/IDF1 GT
+ * counts, and a tracker det that is unmatched and has > 50 % of its area on the ignore region
+ * (VOID ∪ groups ∪ these small instances) is removed before scoring (the existing TrackEval and
+ * mots_tools ignore rules, tracking-data.ts). The same object is a GT det in the frames where it
+ * is large enough (an object approaching from the horizon is scored from the frame it reaches
+ * the minimum). `minGtArea: 0` scores every GT instance.
  */
 import { labelById } from "../frames/labels.js";
 import type { PredInstance } from "./pred-files.js";
@@ -46,8 +57,18 @@ export interface TrackingScores {
   readonly identity: IdentityScores;
 }
 
+/** Default minimum GT instance area (px) for the tracking metrics (Cityscapes' minRegionSize). */
+export const DEFAULT_MIN_GT_AREA = 100;
+
+export interface TrackingOptions {
+  /** GT instances with fewer pixels in a frame are ignore regions there (default 100). */
+  readonly minGtArea?: number;
+}
+
 export interface TrackingResult {
   readonly sequences: number;
+  /** GT instances smaller than this (px, per frame) were ignore regions, not GT. */
+  readonly minGtArea: number;
   /** Per class (name) with any GT or tracker det. */
   readonly classes: Readonly<Record<string, TrackingScores>>;
   /** Counts summed over classes (TrackEval `combine_classes_det_averaged`). */
@@ -72,13 +93,21 @@ export class TrackingAccumulator {
   private current: SequenceBuilder | undefined;
   private readonly totals = new Map<number, ClassTotals>();
   sequences = 0;
+  readonly minGtArea: number;
+
+  constructor(options: TrackingOptions = {}) {
+    const m = options.minGtArea ?? DEFAULT_MIN_GT_AREA;
+    if (!(m >= 0 && Number.isFinite(m)))
+      throw new RangeError(`minGtArea must be a finite number ≥ 0, got ${m}`);
+    this.minGtArea = m;
+  }
 
   /** Adds one frame (frames of a sequence in order, sequences contiguous). */
   add(stem: string, gt: Uint16Array, preds: readonly PredInstance[]): void {
     const seq = sequenceOf(stem);
     if (this.current?.name !== seq) {
       this.finishSequence();
-      this.current = new SequenceBuilder(seq);
+      this.current = new SequenceBuilder(seq, this.minGtArea);
     }
     this.current.add(gt, preds);
   }
@@ -129,6 +158,7 @@ export class TrackingAccumulator {
     }
     return {
       sequences: this.sequences,
+      minGtArea: this.minGtArea,
       classes,
       detAveraged: finalScores(sum),
       classAveraged: classMean(all, sum),

@@ -7,6 +7,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { evaluate, linearSumAssignment } from "../../../src/eval/index.js";
+import { DEFAULT_MIN_GT_AREA } from "../../../src/eval/tracking.js";
 import { tempDir, writeGt } from "./fixtures.js";
 import {
   canvas,
@@ -68,7 +69,10 @@ async function writeScene(): Promise<string> {
 describe("tracking (HOTA, MOTSA, IDF1)", () => {
   it("scores an ID switch, an FP, an FN and an ignored det by hand", async () => {
     const root = await writeScene();
-    const t = (await evaluate({ gt: root, pred: join(root, "pred"), tasks: ["tracking"] })).tracking!;
+    // The GT here are 4 px objects: minGtArea 0 scores them all (the default 100 would ignore them).
+    const t = (await evaluate({ gt: root, pred: join(root, "pred"), tasks: ["tracking"], minGtArea: 0 }))
+      .tracking!;
+    expect(t.minGtArea).toBe(0);
     expect(t.sequences).toBe(2);
     expect(Object.keys(t.classes)).toEqual(["person", "car"]);
     const car = t.classes.car!;
@@ -150,6 +154,65 @@ describe("tracking (HOTA, MOTSA, IDF1)", () => {
       expect(s.clear.ids).toBe(0);
       expect(s.identity.idf1).toBe(1);
     }
+  });
+
+  it("turns GT instances below minGtArea (default 100 px) into ignore regions", async () => {
+    const root = await tempDir("minarea");
+    dirs.push(root);
+    // 3 frames, 30×20: car G1 = 26001 (12×10 = 120 px) in every frame; car G2 = 26002 is 3×2 =
+    // 6 px in frames 0–1 (far away) and 10×10 = 100 px in frame 2 (exactly the minimum: scored).
+    // Tracker: T1 = G1 always; T2 = G2 in frames 0 and 2; in frame 1 T8 covers G2's 6 px plus
+    // 2 px of road (75 % of T8 on G2).
+    const frames = [0, 1, 2].map((f) => {
+      const g = canvas(30, 20, 7);
+      rect(g, 2, 5, 14, 15, 26001);
+      if (f < 2) rect(g, 20, 2, 23, 4, 26002);
+      else rect(g, 18, 6, 28, 16, 26002);
+      return g;
+    });
+    const g2 = [
+      rectMask(frames[0]!, 20, 2, 23, 4),
+      rectMask(frames[1]!, 20, 2, 24, 4),
+      rectMask(frames[2]!, 18, 6, 28, 16),
+    ];
+    for (let f = 0; f < 3; f++) {
+      const stem = `bonn_000004_00000${f}`;
+      const g = frames[f]!;
+      await writeGt(root, "val", stem, g);
+      await writePredFrame(join(root, "pred"), stem, g, [
+        { trackId: 1, labelId: 26, score: 0.9, mask: rectMask(g, 2, 5, 14, 15) },
+        { trackId: f === 1 ? 8 : 2, labelId: 26, score: 0.8, mask: g2[f]! },
+      ]);
+    }
+    const run = async (minGtArea?: number) =>
+      (
+        await evaluate({
+          gt: root,
+          pred: join(root, "pred"),
+          tasks: ["tracking"],
+          ...(minGtArea === undefined ? {} : { minGtArea }),
+        })
+      ).tracking!;
+    // Default (100 px): G2 is GT only in frame 2. T2 in frame 0 and T8 in frame 1 are unmatched and
+    // lie > 50 % on the ignore region (the small G2) → removed. GT 4, TP 4, no FP/FN/IDS.
+    const d = await run();
+    expect(d.minGtArea).toBe(DEFAULT_MIN_GT_AREA);
+    expect(d.minGtArea).toBe(100);
+    const car = d.classes.car!;
+    expect(car.clear).toMatchObject({ gt: 4, tp: 4, fn: 0, fp: 0, ids: 0 });
+    expect(car.clear.motsa).toBe(1);
+    expect(car.identity).toMatchObject({ idtp: 4, idfn: 0, idfp: 0 });
+    expect(car.hota.hota).toBeCloseTo(1, 12);
+    // minGtArea 0: G2 is GT in all 3 frames, matched by T2, T8 (IoU 6/8 > 0.5), T2 → 2 ID switches.
+    //   GT 6, TP 6 → MOTSA (6 − 0 − 2)/6 = 2/3; IDF1: G1–T1 3 + G2–T2 2 = IDTP 5, IDFN 1, IDFP 1 → 5/6.
+    const all = await run(0);
+    expect(all.minGtArea).toBe(0);
+    const carAll = all.classes.car!;
+    expect(carAll.clear).toMatchObject({ gt: 6, tp: 6, fn: 0, fp: 0, ids: 2 });
+    expect(carAll.clear.motsa).toBeCloseTo(2 / 3, 12);
+    expect(carAll.identity).toMatchObject({ idtp: 5, idfn: 1, idfp: 1 });
+    expect(carAll.identity.idf1).toBeCloseTo(5 / 6, 12);
+    await expect(run(-1)).rejects.toThrow(/minGtArea/);
   });
 
   it("names the missing _pred_instances.json files", async () => {
