@@ -20,6 +20,8 @@ import type { SpanMask } from "./similarity.js";
 export type TrackState = "new" | "tracked" | "lost" | "removed";
 
 const MEAS = new Float64Array(4);
+/** A detection smaller than this fraction of the track's height (or width) is a fragment. */
+const FRAGMENT_RATIO = 0.6;
 
 export class Track {
   state: TrackState;
@@ -34,6 +36,8 @@ export class Track {
   lastSeenS: number;
   /** Number of frames with a matched detection. */
   hits = 1;
+  /** Consecutive frames without a match while `new` (an unconfirmed track gets a second chance). */
+  misses = 0;
   /** Predicted box x1, y1, x2, y2 (refreshed by `predict` and `update`). */
   readonly box = new Float64Array(4);
 
@@ -76,18 +80,47 @@ export class Track {
     return Math.round(this.kalman.mean[1]! - this.maskCy);
   }
 
-  /** Matched with a detection: Kalman update, new mask, state becomes `tracked`. */
+  /**
+   * Matched with a detection: Kalman update, new mask, state becomes `tracked`. `dtFrames`: the
+   * reference frames since the last match; on the first match (a track born one detection ago)
+   * the velocity is set from the two detections' centres, since the birth state has none and
+   * one Kalman update only recovers a fraction of it.
+   *
+   * A fragment (the detection's height below `FRAGMENT_RATIO` × the track's height: an object
+   * partly occluded, its visible mask split) updates the centre only along the axes whose
+   * extent is kept and does not shrink the Kalman height/aspect.
+   */
   update(
     box: ArrayLike<number>,
     boxOffset: number,
     score: number,
     mask: SpanMask | null,
     nowS: number,
+    dtFrames = 0,
   ): void {
-    kalmanUpdate(
-      this.kalman,
-      xyxyToXyah(box[boxOffset]!, box[boxOffset + 1]!, box[boxOffset + 2]!, box[boxOffset + 3]!, MEAS),
-    );
+    const m = this.kalman.mean;
+    xyxyToXyah(box[boxOffset]!, box[boxOffset + 1]!, box[boxOffset + 2]!, box[boxOffset + 3]!, MEAS);
+    const first = this.hits === 1 && dtFrames > 0;
+    const birthX = this.maskCx;
+    const birthY = this.maskCy;
+    if (!first && this.hits >= 3) {
+      const h = m[3]!;
+      const w = m[2]! * h;
+      const mh = MEAS[3]!;
+      const mw = MEAS[2]! * mh;
+      if (mh < FRAGMENT_RATIO * h || mw < FRAGMENT_RATIO * w) {
+        // Keep the predicted size; move the centre only on axes whose extent is plausible.
+        if (mh < FRAGMENT_RATIO * h) MEAS[1] = m[1]!;
+        if (mw < FRAGMENT_RATIO * w) MEAS[0] = m[0]!;
+        MEAS[2] = m[2]!;
+        MEAS[3] = h;
+      }
+    }
+    kalmanUpdate(this.kalman, MEAS);
+    if (first) {
+      m[4] = (MEAS[0]! - birthX) / dtFrames;
+      m[5] = (MEAS[1]! - birthY) / dtFrames;
+    }
     this.state = "tracked";
     this.score = score;
     if (mask !== null) {

@@ -15,14 +15,19 @@
  *     Tracked tracks still unmatched become lost. Unmatched low detections are dropped: they
  *     never start tracks.
  *  4. New (unconfirmed) tracks × remaining high detections, ≥ unconfirmedMatchThreshold;
- *     unmatched new tracks are removed at once (a one-frame false positive).
+ *     a new track unmatched for more than `unconfirmedMaxMisses` frames is removed (a false
+ *     positive; ByteTrack removes it at once, 0). On its first match a track's velocity is
+ *     set from its two detections (see `Track.update`).
  *  5. Remaining high detections with score ≥ newTrackThreshold start tracks (fresh ids; on the
  *     first frame after construction/reset they are confirmed at once, as in ByteTrack).
  *
  * Similarity of track t and detection d (same class only, else no match):
  *     s = w · maskIoU(t.mask shifted by the predicted displacement, d.mask) + (1 − w) · boxIoU(t.predicted, d.box)
- * with w = maskIouWeight. Mask IoU is only computed when the boxes overlap (box IoU > 0 —
- * otherwise s = 0) and when both masks are non-empty (otherwise w = 0 for that pair). The
+ * with w = maskIouWeight, floored by p · centreProximity(t.predicted, d.box) (p = proximityWeight;
+ * 1 − centre distance / mean box size): box and mask IoU fall to ~0 for thin or fast objects
+ * (at 17 fps a 6 px wide pedestrian moves more than its width), the centre term does not.
+ * Mask IoU is only computed when the boxes overlap (box IoU > 0 — otherwise s is the centre
+ * term alone) and when both masks are non-empty (otherwise w = 0 for that pair). The
  * track's mask is the mask of its last matched detection, shifted by the integer displacement of
  * the Kalman centre since that match — for a tracked track one frame of motion, for a lost track
  * the whole predicted path; the same blend is used for both, so stage 1 compares tracked and
@@ -92,6 +97,14 @@ export interface TrackerOptions {
   readonly referenceFrameRate: number;
   /** Make output masks disjoint (higher score wins). */
   readonly resolveOverlaps: boolean;
+  /**
+   * Weight of the centre-proximity similarity (1 − centre distance / mean box size, ≥ 0), the
+   * floor of the similarity: keeps it informative for thin or fast objects whose predicted and
+   * detected boxes barely overlap (box and mask IoU near 0). 0 disables it.
+   */
+  readonly proximityWeight: number;
+  /** Frames an unconfirmed (new) track may go unmatched before it is removed. ByteTrack: 0. */
+  readonly unconfirmedMaxMisses: number;
 }
 
 /** The one defaults object (shared keys equal `DEFAULT_CONFIG.tracking`). */
@@ -105,10 +118,12 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
   instancesFromSemantic: false,
   components: DEFAULT_COMPONENT_OPTIONS,
   lowScoreMatchThreshold: 0.4,
-  unconfirmedMatchThreshold: 0.3,
+  unconfirmedMatchThreshold: 0.1,
   fuseScore: true,
   referenceFrameRate: 30,
   resolveOverlaps: true,
+  proximityWeight: 0.5,
+  unconfirmedMaxMisses: 1,
 });
 
 export type TrackerOptionsInit = Partial<Omit<TrackerOptions, "components">> & {
@@ -130,6 +145,7 @@ export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
     "maskIouWeight",
     "lowScoreMatchThreshold",
     "unconfirmedMatchThreshold",
+    "proximityWeight",
   ] as const;
   for (const k of unit) {
     const v = o[k];
@@ -137,6 +153,11 @@ export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
   }
   if (!(o.lostTrackBufferSeconds >= 0)) {
     throw new RangeError(`tracking.lostTrackBufferSeconds must be ≥ 0, got ${o.lostTrackBufferSeconds}`);
+  }
+  if (!(Number.isInteger(o.unconfirmedMaxMisses) && o.unconfirmedMaxMisses >= 0)) {
+    throw new RangeError(
+      `tracking.unconfirmedMaxMisses must be an integer ≥ 0, got ${o.unconfirmedMaxMisses}`,
+    );
   }
   if (!(o.referenceFrameRate > 0)) {
     throw new RangeError(`tracking.referenceFrameRate must be > 0, got ${o.referenceFrameRate}`);
@@ -310,7 +331,7 @@ export class ByteTracker {
           continue;
         }
         const d = dets[c]!;
-        t.update(boxes, 4 * d, scores[d]!, masks.get(d), now);
+        t.update(boxes, 4 * d, scores[d]!, masks.get(d), now, (now - t.lastSeenS) * o.referenceFrameRate);
         trackOf[d] = t.id;
         matched.add(t);
       }
@@ -358,8 +379,10 @@ export class ByteTracker {
     for (const t of this.tracks) {
       if (!matched.has(t)) {
         if (t.state === "new") {
-          t.state = "removed";
-          continue;
+          if (++t.misses > this.options.unconfirmedMaxMisses) {
+            t.state = "removed";
+            continue;
+          }
         }
         if (t.state === "tracked") t.state = "lost";
       }
@@ -371,13 +394,15 @@ export class ByteTracker {
   private similarity(t: Track, inst: Instances, d: number, masks: DetectionMasks): number {
     if (t.classId !== inst.classIds[d]) return 0;
     const bIou = boxIou(t.box, 0, inst.boxes, 4 * d);
-    if (bIou <= 0) return 0;
+    const prox = this.options.proximityWeight * centreProximity(t.box, 0, inst.boxes, 4 * d);
+    if (bIou <= 0) return prox;
     const w = this.options.maskIouWeight;
-    if (w === 0 || t.mask === null || t.mask.area === 0) return bIou;
-    const dm = masks.get(d);
-    if (dm.area === 0) return bIou;
-    const mIou = shiftedMaskIou(t.mask, t.maskShiftX(), t.maskShiftY(), dm);
-    return w * mIou + (1 - w) * bIou;
+    let s = bIou;
+    if (w > 0 && t.mask !== null && t.mask.area > 0) {
+      const dm = masks.get(d);
+      if (dm.area > 0) s = w * shiftedMaskIou(t.mask, t.maskShiftX(), t.maskShiftY(), dm) + (1 - w) * bIou;
+    }
+    return s > prox ? s : prox;
   }
 
   private output(
@@ -416,6 +441,24 @@ export class ByteTracker {
       instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
     });
   }
+}
+
+/**
+ * 1 − (distance between the box centres) / (mean of the two boxes' sizes), clamped at 0; the
+ * size of a box is √(w·h), at least 1 px; 0 for an empty box.
+ */
+export function centreProximity(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number): number {
+  const aw = a[ia + 2]! - a[ia]!;
+  const ah = a[ia + 3]! - a[ia + 1]!;
+  const bw = b[ib + 2]! - b[ib]!;
+  const bh = b[ib + 3]! - b[ib + 1]!;
+  if (!(aw > 0 && ah > 0 && bw > 0 && bh > 0)) return 0;
+  const dx = a[ia]! + a[ia + 2]! - b[ib]! - b[ib + 2]!;
+  const dy = a[ia + 1]! + a[ia + 3]! - b[ib + 1]! - b[ib + 3]!;
+  const dist = 0.5 * Math.sqrt(dx * dx + dy * dy);
+  const size = 0.5 * (Math.max(1, Math.sqrt(aw * ah)) + Math.max(1, Math.sqrt(bw * bh)));
+  const p = 1 - dist / size;
+  return p > 0 ? p : 0;
 }
 
 /**
