@@ -10,6 +10,7 @@
  * around row ends when shifted), which is how a track's last mask is moved by the Kalman-
  * predicted displacement before it is compared with this frame's detections.
  */
+import { RleBuilder } from "../frames/rle.js";
 import type { RleMask } from "../inference/result.js";
 
 /** Intersection over union of two x1y1x2y2 boxes stored at offsets `ia` in `a` and `ib` in `b`. */
@@ -240,4 +241,40 @@ export function rleSubtract(a: RleMask, b: RleMask): RleMask {
   }
   if (!removed) return a;
   return { width: a.width, height: a.height, counts: buf.slice(0, len) };
+}
+
+/**
+ * `a` shifted by integer (dx, dy), clipped to the frame, as a row-major RLE mask, with its
+ * bounds [x1, y1, x2, y2) (null when nothing stays inside the frame).
+ */
+export function shiftedSpansToRle(
+  a: SpanMask,
+  dx: number,
+  dy: number,
+): { mask: RleMask; box: [number, number, number, number] | null } {
+  const w = a.width;
+  const s = a.spans;
+  const rle = new RleBuilder();
+  let pos = 0;
+  let x1 = w;
+  let y1 = a.height;
+  let x2 = 0;
+  let y2 = 0;
+  for (let k = 0; k < 3 * a.count; k += 3) {
+    const y = s[k]! + dy;
+    if (y < 0 || y >= a.height) continue;
+    const x0 = Math.max(0, s[k + 1]! + dx);
+    const xe = Math.min(w, s[k + 2]! + dx);
+    if (xe <= x0) continue;
+    const start = y * w + x0;
+    rle.push(0, start - pos);
+    rle.push(1, xe - x0);
+    pos = y * w + xe;
+    if (x0 < x1) x1 = x0;
+    if (xe > x2) x2 = xe;
+    if (y < y1) y1 = y;
+    if (y + 1 > y2) y2 = y + 1;
+  }
+  const mask = rle.finish(w, a.height);
+  return { mask, box: x2 > x1 ? [x1, y1, x2, y2] : null };
 }

@@ -38,6 +38,8 @@ export class Track {
   hits = 1;
   /** Consecutive frames without a match while `new` (an unconfirmed track gets a second chance). */
   misses = 0;
+  /** Consecutive frames without a match (any state). */
+  lostFrames = 0;
   /** Predicted box x1, y1, x2, y2 (refreshed by `predict` and `update`). */
   readonly box = new Float64Array(4);
 
@@ -129,6 +131,7 @@ export class Track {
       this.maskCy = this.kalman.mean[1]!;
     }
     this.lastSeenS = nowS;
+    this.lostFrames = 0;
     this.hits++;
     xyahToXyxy(this.kalman.mean, this.box);
   }

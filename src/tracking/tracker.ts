@@ -23,8 +23,10 @@
  *
  * Similarity of track t and detection d (same class only, else no match):
  *     s = w · maskIoU(t.mask shifted by the predicted displacement, d.mask) + (1 − w) · boxIoU(t.predicted, d.box)
- * with w = maskIouWeight, floored by p · centreProximity(t.predicted, d.box) (p = proximityWeight;
- * 1 − centre distance / mean box size): box and mask IoU fall to ~0 for thin or fast objects
+ * with w = maskIouWeight, floored by p · centreProximity(t.predicted, d.box) · (1 − boxIoU)
+ * (p = proximityWeight; proximity = 1 − centre distance / mean box size; the (1 − boxIoU)
+ * factor hands the decision to the masks where boxes overlap well): box and mask IoU fall to
+ * ~0 for thin or fast objects
  * (at 17 fps a 6 px wide pedestrian moves more than its width), the centre term does not.
  * Mask IoU is only computed when the boxes overlap (box IoU > 0 — otherwise s is the centre
  * term alone) and when both masks are non-empty (otherwise w = 0 for that pair). The
@@ -34,8 +36,12 @@
  * lost tracks on one scale (a lost track's stale mask lowers its score, which is the intended
  * bias toward tracks seen in the latest frame).
  *
- * Output policy: the returned result holds exactly the instances whose detection is matched to a
- * track this frame *or* started a track this frame, each with its track id — new tracks are
+ * Output policy: the returned result holds the instances whose detection is matched to a
+ * track this frame *or* started a track this frame, each with its track id, plus (when
+ * `coastFrames` > 0) the tracks with ≥ 3 hits missed for at most `coastFrames` frames, as their
+ * last mask moved to the Kalman-predicted position (box: that mask's bounds, class: the track's,
+ * score: below every real detection so real detections win overlapping pixels) — a detector
+ * that misses an object for one frame does not break its track in the output — new tracks are
  * output at birth so nothing flickers in or out for a frame; their id stays theirs if they are
  * confirmed in the next frame, and if not, the id is retired (never reused). Unmatched low
  * detections and unmatched high ones below newTrackThreshold are dropped. Boxes, scores and
@@ -58,6 +64,7 @@ import {
   rleSubtract,
   rleToSpans,
   shiftedMaskIou,
+  shiftedSpansToRle,
   spansOverlap,
   type SpanMask,
 } from "./similarity.js";
@@ -105,6 +112,12 @@ export interface TrackerOptions {
   readonly proximityWeight: number;
   /** Frames an unconfirmed (new) track may go unmatched before it is removed. ByteTrack: 0. */
   readonly unconfirmedMaxMisses: number;
+  /**
+   * For up to this many consecutive unmatched frames, a track with ≥ 3 hits is output
+   * with its last mask moved to the Kalman-predicted position (a missed detection bridged
+   * online); 0 = only matched detections are output (ByteTrack).
+   */
+  readonly coastFrames: number;
 }
 
 /** The one defaults object (shared keys equal `DEFAULT_CONFIG.tracking`). */
@@ -122,8 +135,9 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
   fuseScore: true,
   referenceFrameRate: 30,
   resolveOverlaps: true,
-  proximityWeight: 0.5,
+  proximityWeight: 1,
   unconfirmedMaxMisses: 1,
+  coastFrames: 1,
 });
 
 export type TrackerOptionsInit = Partial<Omit<TrackerOptions, "components">> & {
@@ -370,7 +384,48 @@ export class ByteTracker {
       this.tracks.push(t);
       trackOf[d] = t.id;
     }
-    return this.output(result, inst, trackOf, masks);
+    return this.coast(result, inst, trackOf, masks);
+  }
+
+  /** Adds the coasting tracks (see `coastFrames`) as instances, then `output`. */
+  private coast(
+    result: SegmentationResult,
+    inst: Instances,
+    trackOf: Int32Array,
+    masks: DetectionMasks,
+  ): SegmentationResult {
+    const k = this.options.coastFrames;
+    const extra: { t: Track; mask: RleMask; box: [number, number, number, number] }[] = [];
+    if (k > 0) {
+      for (const t of this.tracks) {
+        if (t.state !== "lost" || t.lostFrames > k || t.hits < 3 || t.mask === null) continue;
+        const c = shiftedSpansToRle(t.mask, t.maskShiftX(), t.maskShiftY());
+        if (c.box !== null) extra.push({ t, mask: c.mask, box: c.box });
+      }
+    }
+    if (extra.length === 0) return this.output(result, inst, trackOf, masks);
+    const n = inst.count;
+    const count = n + extra.length;
+    const boxes = new Float32Array(4 * count);
+    boxes.set(inst.boxes.subarray(0, 4 * n));
+    const scores = new Float32Array(count);
+    scores.set(inst.scores.subarray(0, n));
+    const classIds = new Uint8Array(count);
+    classIds.set(inst.classIds.subarray(0, n));
+    const ids = new Int32Array(count);
+    ids.set(trackOf);
+    const all = [...inst.masks];
+    extra.forEach((e, j) => {
+      const i = n + j;
+      boxes.set(e.box, 4 * i);
+      // Below every real detection's score, so a detection keeps its pixels where they overlap.
+      scores[i] = Math.min(e.t.score, this.options.lowScoreThreshold) * 0.5;
+      classIds[i] = e.t.classId;
+      ids[i] = e.t.id;
+      all.push(e.mask);
+    });
+    const aug: Instances = { count, boxes, scores, classIds, masks: all };
+    return this.output(result, aug, ids, new DetectionMasks(all));
   }
 
   /** Unmatched tracked → lost; unmatched new → removed. */
@@ -378,6 +433,7 @@ export class ByteTracker {
     const keep: Track[] = [];
     for (const t of this.tracks) {
       if (!matched.has(t)) {
+        t.lostFrames++;
         if (t.state === "new") {
           if (++t.misses > this.options.unconfirmedMaxMisses) {
             t.state = "removed";
@@ -394,7 +450,9 @@ export class ByteTracker {
   private similarity(t: Track, inst: Instances, d: number, masks: DetectionMasks): number {
     if (t.classId !== inst.classIds[d]) return 0;
     const bIou = boxIou(t.box, 0, inst.boxes, 4 * d);
-    const prox = this.options.proximityWeight * centreProximity(t.box, 0, inst.boxes, 4 * d);
+    // The centre term is a floor for barely overlapping boxes; it fades as box IoU grows, so
+    // where boxes overlap well the mask decides (two crossing objects in one box).
+    const prox = this.options.proximityWeight * centreProximity(t.box, 0, inst.boxes, 4 * d) * (1 - bIou);
     if (bIou <= 0) return prox;
     const w = this.options.maskIouWeight;
     let s = bIou;
