@@ -179,6 +179,53 @@ describe("ByteTracker", () => {
     expect(maskAware[1]!.get("fwd")).toBe(2);
   });
 
+  it("keeps the id of a thin fast object born mid-stream (boxes barely overlap frame to frame)", () => {
+    // A 6 px wide pedestrian moving 5 px/frame at 17 fps, appearing in frame 3 (not confirmed at
+    // once): consecutive boxes overlap by 1 px, so box and mask IoU are ~0.1.
+    const thin = (i: number): Det => ({
+      tag: "P",
+      cls: PERSON,
+      score: 0.9,
+      mask: ellipse(W, H, 40 + 5 * i, 80, 3, 20),
+    });
+    const go = (opts: TrackerOptionsInit) =>
+      idsOf(
+        run(
+          new ByteTracker(opts),
+          20,
+          (i) => [
+            { tag: "C", cls: CAR, score: 0.9, mask: ellipse(W, H, 250, 120, 30, 15) },
+            ...(i >= 3 ? [thin(i)] : []),
+          ],
+          17,
+        ).ids,
+        "P",
+        3,
+      );
+    expect(new Set(go({}))).toEqual(new Set([2]));
+    // Without the centre term and with ByteTrack's confirmation threshold, it is not kept.
+    expect(new Set(go({ proximityWeight: 0, unconfirmedMatchThreshold: 0.3 })).size).toBeGreaterThan(1);
+  });
+
+  it("coasts a track through one missed detection (coastFrames), with its moved mask", () => {
+    const m = mover("C", 40, 4, 80);
+    const miss = 8;
+    const go = (opts: TrackerOptionsInit) =>
+      run(new ByteTracker(opts), 12, (i) => (i === miss ? [] : [m(i)])).outputs;
+    const out = go({})[miss]!.instances!;
+    expect([...out.trackIds!]).toEqual([1]);
+    // The coasted mask is the last one moved by the predicted motion (~4 px): it covers the true one.
+    const truth = m(miss).mask;
+    const coasted = decodeRle(out.masks[0]!);
+    let inter = 0;
+    for (let i = 0; i < truth.length; i++) if (truth[i] && coasted[i]) inter++;
+    expect(inter / area(truth)).toBeGreaterThan(0.85);
+    expect(out.scores[0]!).toBeLessThan(DEFAULT_TRACKER_OPTIONS.lowScoreThreshold);
+    expect(go({ coastFrames: 0 })[miss]!.instances!.count).toBe(0);
+    // The next frame's detection continues the same id.
+    expect([...go({})[miss + 1]!.instances!.trackIds!]).toEqual([1]);
+  });
+
   it("outputs disjoint masks that agree with paintInstanceIds", () => {
     const t = new ByteTracker();
     const input = frame(
