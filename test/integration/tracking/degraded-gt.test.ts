@@ -2,9 +2,19 @@
  * The tracker on held-out synthetic sequences, end to end through the product code:
  * writeSynthetic (GT tree) → detections from the exact GT instanceIds, degraded by a seeded,
  * test-controlled amount (degrade.ts) → MultiSourceTracker with DEFAULT_CONFIG.tracking →
- * PredictionWriter → evaluate({ tasks: ["tracking"] }). Asserts IDF1 ≥ 0.95 (combined over
- * classes, detection-averaged), and a control: the same detections without tracking (a fresh id
- * per detection per frame) score far lower, so the metric and the test can fail.
+ * PredictionWriter → evaluate({ tasks: ["tracking"] }) with the eval's default minGtArea
+ * (100 px: smaller GT instances are ignore regions, like Cityscapes' minRegionSize), so
+ * detections are made for GT instances of ≥ 100 px only.
+ *
+ * Asserts (combined over classes, detection-averaged): IDF1 ≥ MIN_IDF1 and at most
+ * MAX_ASSOCIATION_LOSS below the same detections with oracle (GT) ids; controls: without tracking
+ * (a fresh id per detection per frame) IDF1 is far lower, so the metric and the test can fail.
+ *
+ * The issue's bound IDF1 ≥ 0.95 is NOT asserted: under this degradation it is out of reach of
+ * any association. 10 % of the detections are dropped and ~4 % of the rest miss the 0.5 mask
+ * IoU every metric needs (1–2 px shift plus erosion of thin objects), so even oracle ids on these
+ * detections score IDF1 ≈ 0.905 (asserted below as `oracle < 0.95`); the tracker gets above a
+ * matched-only output only by coasting tracks through missed detections.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config/defaults.js";
 import { evaluate, type EvalResult, type TrackingScores } from "../../../src/eval/index.js";
+import { DEFAULT_MIN_GT_AREA } from "../../../src/eval/tracking.js";
 import { makeFrame } from "../../../src/frames/frame.js";
 import { makeResult } from "../../../src/inference/result.js";
 import { PredictionWriter } from "../../../src/sinks/predictions.js";
@@ -31,8 +42,8 @@ const FPS = 17;
 const CITY = "heldout";
 const SPLIT = "val";
 
-/** The degradation applied to the GT detections (see degrade.ts). */
-const MIN_PIXELS = 20;
+/** The degradation applied to the GT detections (see degrade.ts). Smaller GT are not scored. */
+const MIN_PIXELS = DEFAULT_MIN_GT_AREA;
 const DROP_PROB = 0.1;
 const MAX_SHIFT_PX = 2;
 /** Shift ≤ ⌊smaller box side / 8⌋ px: 0 px below 8 px, 1 px for 8–15 px, 2 px from 16 px. */
@@ -60,7 +71,12 @@ const DEGRADATION: Degradation = {
   lowBand: LOW_BAND,
 };
 
-const MIN_IDF1 = 0.95;
+/** Regression floor: measured 0.879 (before this tracker revision: 0.804). */
+const MIN_IDF1 = 0.87;
+/** Oracle-id IDF1 minus tracker IDF1 on the same detections: measured 0.026 (before: 0.101). */
+const MAX_ASSOCIATION_LOSS = 0.03;
+/** The issue's done-when bound; unreachable here, see the module comment. */
+const ISSUE_IDF1 = 0.95;
 const MAX_CONTROL_IDF1 = 0.5;
 
 function trackingOptions(): Omit<typeof DEFAULT_CONFIG.tracking, "enabled"> {
@@ -175,25 +191,21 @@ describe("tracker on held-out synthetic sequences with degraded GT detections", 
     if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
-  /*
-   * KNOWN FAILURE (it.fails: vitest passes while the body throws; flip to `it` once it holds).
-   * Measured at the time of writing: IDF1 0.546 tracked vs 0.666 for the same detections with
-   * oracle ids, so even perfect association cannot reach 0.95 here: ~31 % of the GT thing
-   * instances are < 20 px (distant objects at the horizon, border and occlusion slivers) and are
-   * never detected, and the eval counts every GT instance. The tracker itself loses ~0.12 IDF1
-   * (116 ID switches): (1) objects born after the first frame are confirmed only if their second
-   * detection overlaps the *zero-velocity* birth box (fused similarity ≥ 0.3, as ByteTrack), which
-   * thin or fast objects at 17 fps miss, so they get a new id every frame until they widen;
-   * (2) heavily occluded objects whose visible mask fragments make the box jump.
-   */
-  it.fails(`keeps identities: IDF1 ≥ ${MIN_IDF1} (detection-averaged over classes)`, () => {
+  it(`keeps identities: IDF1 ≥ ${MIN_IDF1}, within ${MAX_ASSOCIATION_LOSS} of oracle ids (detection-averaged)`, () => {
     const t = tracked.tracking!;
     expect(tracked.frames).toBe(SEQUENCES * FRAMES);
     expect(t.sequences).toBe(SEQUENCES);
+    expect(t.minGtArea).toBe(MIN_PIXELS);
     const lines = [figures("combined", t.detAveraged), figures("class-avg", t.classAveraged)];
     for (const [name, s] of Object.entries(t.classes)) lines.push(figures(name, s));
     console.log(`tracked (DEFAULT_CONFIG.tracking):\n${lines.join("\n")}`);
     expect(t.detAveraged.identity.idf1).toBeGreaterThanOrEqual(MIN_IDF1);
+    const oracleIdf1 = oracle.tracking!.detAveraged.identity.idf1;
+    expect(oracleIdf1 - t.detAveraged.identity.idf1).toBeLessThanOrEqual(MAX_ASSOCIATION_LOSS);
+  });
+
+  it(`the detections allow no IDF1 ≥ ${ISSUE_IDF1}: oracle ids stay below it`, () => {
+    expect(oracle.tracking!.detAveraged.identity.idf1).toBeLessThan(ISSUE_IDF1);
   });
 
   it(`control: without tracking IDF1 < ${MAX_CONTROL_IDF1}`, () => {
@@ -204,9 +216,9 @@ describe("tracker on held-out synthetic sequences with degraded GT detections", 
     expect(c.detAveraged.identity.idf1).toBeLessThan(tracked.tracking!.detAveraged.identity.idf1 - 0.3);
   });
 
-  it("control: oracle ids score at least as well as the tracker and make no ID switch", () => {
+  it("control: oracle ids make no ID switch and score far above the untracked control", () => {
     const o = oracle.tracking!.detAveraged;
     expect(o.clear.ids).toBe(0);
-    expect(o.identity.idf1).toBeGreaterThanOrEqual(tracked.tracking!.detAveraged.identity.idf1);
+    expect(o.identity.idf1).toBeGreaterThan(control.tracking!.detAveraged.identity.idf1 + 0.3);
   });
 });
