@@ -221,8 +221,17 @@ export interface TrackInfo {
 /** Per-detection lazily converted masks. */
 class DetectionMasks {
   private readonly spans: (SpanMask | undefined)[];
-  constructor(private readonly masks: readonly RleMask[]) {
+  constructor(
+    private readonly masks: readonly RleMask[],
+    converted: readonly (SpanMask | undefined)[] = [],
+  ) {
     this.spans = new Array<SpanMask | undefined>(masks.length);
+    converted.forEach((c, i) => (this.spans[i] = c));
+  }
+
+  /** The same masks followed by `more`, keeping the conversions already done. */
+  extend(more: readonly RleMask[]): DetectionMasks {
+    return new DetectionMasks([...this.masks, ...more], this.spans);
   }
   get(i: number): SpanMask {
     let s = this.spans[i];
@@ -415,6 +424,7 @@ export class ByteTracker {
     const ids = new Int32Array(count);
     ids.set(trackOf);
     const all = [...inst.masks];
+    const spans = masks.extend(extra.map((e) => e.mask));
     extra.forEach((e, j) => {
       const i = n + j;
       boxes.set(e.box, 4 * i);
@@ -425,7 +435,7 @@ export class ByteTracker {
       all.push(e.mask);
     });
     const aug: Instances = { count, boxes, scores, classIds, masks: all };
-    return this.output(result, aug, ids, new DetectionMasks(all));
+    return this.output(result, aug, ids, spans);
   }
 
   /** Unmatched tracked → lost; unmatched new → removed. */
