@@ -79,16 +79,18 @@ export async function encodeJpeg(img: RawImage, opts: { quality?: number } = {})
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
 /**
- * Decodes a PNG or JPEG. Colour images become rgb8 (alpha dropped), greyscale becomes
- * mono8, 16-bit greyscale becomes mono16. `input` names the file in error messages.
- * Throws an Error naming the input when the bytes are not a readable image.
+ * Greyscale or colour, 8 or 16 bits: read from the PNG header (IHDR bit depth and colour type)
+ * without a decoder round trip; other formats ask sharp for their metadata.
  */
-export async function decodeImage(
-  bytes: Uint8Array,
-  input: string,
-  want?: "rgb8" | "mono8" | "mono16",
-): Promise<RawImage> {
+async function colourKind(bytes: Uint8Array, input: string): Promise<{ grey: boolean; sixteen: boolean }> {
+  if (bytes.length >= 33 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+    const depth = bytes[24]!;
+    const colourType = bytes[25]!; // 0 grey, 2 rgb, 3 palette, 4 grey+alpha, 6 rgba
+    return { grey: colourType === 0 || colourType === 4, sixteen: depth === 16 };
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -101,6 +103,21 @@ export async function decodeImage(
     (meta.channels === 2 && meta.space !== "srgb") ||
     meta.space === "b-w" ||
     meta.space === "grey16";
+  return { grey, sixteen };
+}
+
+/**
+ * Decodes a PNG or JPEG. Colour images become rgb8 (alpha dropped), greyscale becomes
+ * mono8, 16-bit greyscale becomes mono16. `input` names the file in error messages.
+ * Throws an Error naming the input when the bytes are not a readable image.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  input: string,
+  want?: "rgb8" | "mono8" | "mono16",
+): Promise<RawImage> {
+  const { grey, sixteen } =
+    want !== undefined ? { grey: false, sixteen: false } : await colourKind(bytes, input);
   const target: "rgb8" | "mono8" | "mono16" = want ?? (grey ? (sixteen ? "mono16" : "mono8") : "rgb8");
   try {
     let pipe = sharp(bytes, { limitInputPixels: false });
