@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { RleBuilder } from "../src/frames/rle.js";
 import { makeResult, type RleMask, type SegmentationResult } from "../src/inference/result.js";
 import { ByteTracker, type TrackerOptionsInit } from "../src/tracking/index.js";
+import { Rng } from "../src/synth/rng.js";
 
 const { values } = parseArgs({
   options: {
@@ -31,15 +32,10 @@ const W = Number(values.width);
 const H = Number(values.height);
 const REPEAT = Number(values.repeat);
 
+/** Seeded PRNG (the project's mulberry32) so failures reproduce. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** An ellipse as RLE, built row by row (no frame-size pixel buffer). */

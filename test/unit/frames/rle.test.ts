@@ -8,17 +8,12 @@ import {
   rleIou,
   RleBuilder,
 } from "../../../src/frames/rle.js";
+import { Rng } from "../../../src/synth/rng.js";
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
+/** Seeded PRNG (the project's mulberry32) so failures reproduce. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function randomMask(rnd: () => number, w: number, h: number): Uint8Array {
