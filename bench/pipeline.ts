@@ -33,7 +33,7 @@ const { values } = parseArgs({
 });
 const frames = Number(values.frames);
 const threads = Number(values.threads);
-const workerCounts = values.workers!.split(",").map(Number);
+const workerCounts = values.workers.split(",").map(Number);
 const model = resolveModel(values.model, defaultModelsDir());
 const { width, height } = model.manifest.input;
 
