@@ -12,7 +12,9 @@ import { SynthSequence } from "../src/synth/sequence.js";
 
 const [out, split, city, seedS, nseqS, framesS, size] = process.argv.slice(2);
 const [width, height] = size!.split("x").map(Number) as [number, number];
-const seed = Number(seedS), nseq = Number(nseqS), frames = Number(framesS);
+const seed = Number(seedS),
+  nseq = Number(nseqS),
+  frames = Number(framesS);
 const pad = (n: number) => String(n).padStart(6, "0");
 const d1 = join(out!, "leftImg8bit_sequence", split!, city!);
 const d2 = join(out!, "gtFine", split!, city!);
@@ -23,10 +25,19 @@ for (let s = 0; s < nseq; s++) {
   for (let f = 0; f < frames; f++) {
     const fr = seq.render(f);
     const stem = `${city}_${pad(s)}_${pad(f)}`;
-    writeFileSync(join(d1, `${stem}_leftImg8bit.png`), await encodePng({ width, height, encoding: "rgb8", data: fr.rgb }));
-    writeFileSync(join(d2, `${stem}_gtFine_labelIds.png`), await encodePng({ width, height, encoding: "mono8", data: fr.labelIds }));
+    writeFileSync(
+      join(d1, `${stem}_leftImg8bit.png`),
+      await encodePng({ width, height, encoding: "rgb8", data: fr.rgb }),
+    );
+    writeFileSync(
+      join(d2, `${stem}_gtFine_labelIds.png`),
+      await encodePng({ width, height, encoding: "mono8", data: fr.labelIds }),
+    );
     const u8 = new Uint8Array(fr.instanceIds.buffer, fr.instanceIds.byteOffset, fr.instanceIds.byteLength);
-    writeFileSync(join(d2, `${stem}_gtFine_instanceIds.png`), await encodePng({ width, height, encoding: "mono16", data: u8 }));
+    writeFileSync(
+      join(d2, `${stem}_gtFine_instanceIds.png`),
+      await encodePng({ width, height, encoding: "mono16", data: u8 }),
+    );
   }
 }
 console.log(`wrote ${nseq}x${frames} frames to ${out}`);

@@ -29,7 +29,9 @@ for (const name of s.outputNames) {
   for (let i = 0; i < want.length; i++) maxd = Math.max(maxd, Math.abs(want[i] - got[i]));
   const shapeOk = JSON.stringify(out[name].dims) === JSON.stringify(meta.outputs[name]);
   if (!shapeOk || maxd > 1e-3 * Math.max(1, maxw)) ok = false;
-  console.log(`${name} dims ${JSON.stringify(out[name].dims)} (expected ${JSON.stringify(meta.outputs[name])}) max|diff| ${maxd.toExponential(2)} (max|torch| ${maxw.toExponential(2)})`);
+  console.log(
+    `${name} dims ${JSON.stringify(out[name].dims)} (expected ${JSON.stringify(meta.outputs[name])}) max|diff| ${maxd.toExponential(2)} (max|torch| ${maxw.toExponential(2)})`,
+  );
 }
 for (let i = 0; i < 5; i++) await s.run(feeds);
 const ts = [];
