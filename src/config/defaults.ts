@@ -1,3 +1,4 @@
+import { DEFAULT_TRACKER_OPTIONS as T } from "../tracking/tracker.js";
 import type { Config } from "./schema.js";
 
 /** The one defaults object. Config files and CLI flags override these keys. */
@@ -21,13 +22,14 @@ export const DEFAULT_CONFIG: Config = {
   maxFrames: 0,
   tracking: {
     enabled: true,
-    highScoreThreshold: 0.5,
-    lowScoreThreshold: 0.1,
-    newTrackThreshold: 0.6,
-    matchThreshold: 0.2,
-    lostTrackBufferSeconds: 1.5,
-    maskIouWeight: 0.5,
-    instancesFromSemantic: false,
+    // The tracker's own defaults object is the single source of these values.
+    highScoreThreshold: T.highScoreThreshold,
+    lowScoreThreshold: T.lowScoreThreshold,
+    newTrackThreshold: T.newTrackThreshold,
+    matchThreshold: T.matchThreshold,
+    lostTrackBufferSeconds: T.lostTrackBufferSeconds,
+    maskIouWeight: T.maskIouWeight,
+    instancesFromSemantic: T.instancesFromSemantic,
   },
   sinks: { predDir: null, record: null, dashboard: null, ros: null, queueBound: 4 },
   logging: { level: "info" },
