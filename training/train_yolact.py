@@ -162,6 +162,8 @@ def main():
                     help="DeepLab checkpoint (train_deeplab.py, same width) whose MobileNetV3 features initialise the backbone")
     ap.add_argument("--no-final-eval", action="store_true", help="skip the in-script final evaluation (export_onnx.py --eval does it after BN re-estimation)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--bn-momentum", type=float, default=0.1,
+                    help="BatchNorm momentum while training (torchvision's MobileNetV3 uses 0.01, too slow for short runs)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -179,6 +181,9 @@ def main():
     model = YolactLite(C, args.width_mult, args.fpn_ch, args.protos, (w, h))
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M, priors {model.priors.shape[0]}, "
           f"feature sizes {model.feature_sizes}", flush=True)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = args.bn_momentum
     crit = YolactLoss(C)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0

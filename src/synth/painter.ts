@@ -6,7 +6,7 @@ import { PolyBuffer, fillPolygon, type RenderTarget } from "./raster.js";
  * plane, projects, applies flat shading and distance fog, and fills with a depth test.
  * Colours are packed 0xRRGGBB. `label`/`inst` are the ground-truth values written.
  */
-export const FRONT = -1;
+export const FRONT = 1;
 export const BOTH = 0;
 /** Polygons beyond this depth (m) are not drawn. */
 export const FAR = 320;
