@@ -57,8 +57,9 @@ describe("camera source", () => {
     if (next.done || isProblem(next.value)) throw new Error("expected a frame");
     expect(next.value.id).toBeGreaterThan(f0.id + 5);
     expect(src.dropped).toBeGreaterThan(5);
-    // Stamp is the receive time of that newest frame: recent.
-    expect(wallClockNs() - next.value.stampNs).toBeLessThan(150_000_000n);
+    // Stamp is the receive time of that newest frame, not of one queued right after f0: it was
+    // received late in the 450 ms wait (relative to f0, so a loaded machine does not matter).
+    expect(next.value.stampNs - f0.stampNs).toBeGreaterThan(300_000_000n);
     await src.close();
     const end = await it.next();
     expect(end.done).toBe(true);
