@@ -2,7 +2,8 @@
  * `segstream eval`: scores prediction files against Cityscapes-layout ground truth, frame by
  * frame (bounded memory: one decoded pair at a time plus per-task sparse statistics). The
  * result has one key per requested task: semantic (IoU/iIoU), panoptic (PQ/SQ/RQ), instance
- * (AP/AP50), tracking (HOTA, MOTSA/sMOTSA/MOTSP, IDF1).
+ * (AP/AP50 of `_pred_instances.json`'s `detections`, else its `instances`), tracking (HOTA,
+ * MOTSA/sMOTSA/MOTSP, IDF1 of its `instances`).
  */
 import { InputError, errorMessage } from "../frames/problem.js";
 import { matchFrames, readPairs } from "./dataset.js";
@@ -94,7 +95,9 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
       semantic?.add(p.gtLabelIds, p.gtInstanceIds, p.predLabelIds);
       if (panoptic && p.predInstanceIds) panoptic.add(p.gtInstanceIds, p.predInstanceIds);
       const preds = p.predInstances?.instances ?? [];
-      instance?.add(p.gtInstanceIds, histogram(p.gtInstanceIds), preds);
+      // AP ranks the model's detections (all scores, before tracking) when the file has them.
+      const dets = p.predInstances?.detections ?? preds;
+      instance?.add(p.gtInstanceIds, histogram(p.gtInstanceIds), dets);
       tracking?.add(p.pair.stem, p.gtInstanceIds, preds);
     } catch (e) {
       if (e instanceof RangeError) {

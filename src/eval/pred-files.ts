@@ -18,7 +18,13 @@ export interface PredInstance {
 export interface PredInstancesFile {
   readonly width: number;
   readonly height: number;
+  /** The pipeline's output instances (tracked when a tracker ran): tracking metrics. */
   readonly instances: readonly PredInstance[];
+  /**
+   * The model's ranked detections before the display threshold and tracking, when the
+   * producer wrote them: instance AP scores these (else `instances`).
+   */
+  readonly detections?: readonly PredInstance[];
 }
 
 const LIST_MAX = 5;
@@ -74,25 +80,20 @@ function num(x: unknown): x is number {
   return typeof x === "number" && Number.isFinite(x);
 }
 
-/** Parses `_pred_instances.json`; masks must be width × height RLEs. Throws InputError naming the file. */
-export function parseInstancesJson(text: string, path: string): PredInstancesFile {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(path, `not valid JSON (${errorMessage(e)})`);
-  }
-  const bad = (why: string): InputError => new InputError(path, why);
-  if (!isObj(doc)) throw bad("expected a JSON object with width, height and instances");
-  const { width, height, instances } = doc;
-  if (!num(width) || !num(height) || width <= 0 || height <= 0)
-    throw bad("width/height must be positive numbers");
-  if (!Array.isArray(instances)) throw bad("instances must be an array");
+/** Parses one list of `_pred_instances.json` (`instances` or `detections`); `key` names it in errors. */
+function parseList(
+  raw: unknown,
+  key: string,
+  width: number,
+  height: number,
+  bad: (why: string) => InputError,
+): PredInstance[] {
+  if (!Array.isArray(raw)) throw bad(`${key} must be an array`);
   const out: PredInstance[] = [];
-  instances.forEach((raw: unknown, i) => {
-    const at = `instances[${i}]`;
-    if (!isObj(raw)) throw bad(`${at} is not an object`);
-    const { trackId, labelId, score, mask } = raw;
+  raw.forEach((item: unknown, i) => {
+    const at = `${key}[${i}]`;
+    if (!isObj(item)) throw bad(`${at} is not an object`);
+    const { trackId, labelId, score, mask } = item;
     if (trackId !== null && trackId !== undefined && !(num(trackId) && Number.isInteger(trackId))) {
       throw bad(`${at}.trackId must be an integer or null`);
     }
@@ -122,7 +123,33 @@ export function parseInstancesJson(text: string, path: string): PredInstancesFil
       mask: { width, height, counts },
     });
   });
-  return { width, height, instances: out };
+  return out;
+}
+
+/**
+ * Parses `_pred_instances.json`; masks must be width × height RLEs. `detections` (the model's
+ * ranked detections, for AP) is optional. Throws InputError naming the file.
+ */
+export function parseInstancesJson(text: string, path: string): PredInstancesFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(path, `not valid JSON (${errorMessage(e)})`);
+  }
+  const bad = (why: string): InputError => new InputError(path, why);
+  if (!isObj(doc)) throw bad("expected a JSON object with width, height and instances");
+  const { width, height, instances, detections } = doc;
+  if (!num(width) || !num(height) || width <= 0 || height <= 0)
+    throw bad("width/height must be positive numbers");
+  return {
+    width,
+    height,
+    instances: parseList(instances, "instances", width, height, bad),
+    ...(detections !== undefined
+      ? { detections: parseList(detections, "detections", width, height, bad) }
+      : {}),
+  };
 }
 
 export async function readInstancesJson(path: string): Promise<PredInstancesFile> {

@@ -59,6 +59,8 @@ export async function writePredFrame(
   stem: string,
   instanceRows: Rows,
   instances: readonly PredObject[],
+  /** The model's ranked detections (`detections` list, scored by instance AP); omitted when undefined. */
+  detections?: readonly Omit<PredObject, "trackId">[],
 ): Promise<void> {
   const city = stem.split("_")[0]!;
   const base = join(predRoot, city, `${stem}_pred_`);
@@ -74,6 +76,9 @@ export async function writePredFrame(
     width,
     height,
     instances: instances.map((o) => ({ ...o, box: [0, 0, width, height] })),
+    ...(detections !== undefined
+      ? { detections: detections.map((o) => ({ ...o, box: [0, 0, width, height] })) }
+      : {}),
   };
   await writeFile(`${base}instances.json`, JSON.stringify(json));
 }

@@ -5,7 +5,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AP_OVERLAPS, evaluate, prArea } from "../../../src/eval/index.js";
+import { AP_OVERLAPS, evaluate, parseInstancesJson, prArea } from "../../../src/eval/index.js";
 import { tempDir, writeGt } from "./fixtures.js";
 import { canvas, maskOf, rect, rectMask, writePredFrame, type PredObject } from "./instance-fixtures.js";
 
@@ -81,6 +81,57 @@ describe("instance AP (one 40×20 frame)", () => {
     // means over classes with GT (car, person, rider)
     expect(r.ap).toBeCloseTo((0.5625 + 1 + 0) / 3, 12);
     expect(r.ap50).toBeCloseTo((17 / 24 + 1 + 0) / 3, 12);
+  });
+
+  it("scores the file's `detections` when present (the model's ranking), tracking its `instances`", async () => {
+    const g = gtRows();
+    // The tracker kept only car A (score 0.9); the model also found car B at 0.4 (below the
+    // display threshold / never a track) and a 0.2 false positive on the road.
+    const tracked: PredObject[] = [{ trackId: 7, labelId: 26, score: 0.9, mask: rectMask(g, 0, 0, 10, 10) }];
+    const detections = [
+      { labelId: 26, score: 0.9, mask: rectMask(g, 0, 0, 10, 10) },
+      { labelId: 26, score: 0.4, mask: rectMask(g, 10, 0, 20, 10) },
+      { labelId: 26, score: 0.2, mask: rectMask(g, 20, 10, 30, 20) },
+    ];
+    const root = await tempDir("ap-dets");
+    dirs.push(root);
+    const stem = "testcity_000000_000019";
+    await writeGt(root, "val", stem, g);
+    await writePredFrame(join(root, "pred"), stem, g, tracked, detections);
+    await writePredFrame(join(root, "pred-old"), stem, g, tracked); // a producer without detections
+    const r = await evaluate({ gt: root, pred: join(root, "pred"), tasks: ["instance", "tracking"] });
+    // detections: A (0.9 TP), B (0.4 TP), road (0.2 FP); 2 GT cars.
+    //   thresholds 0.2 / 0.4 / 0.9 → (P, R) = (2/3, 1) (1, 1) (1, 1/2), then (1, 0)
+    //   widths 0, 1/4, 1/2, 1/4 → AP = 0 + 1/4 + 1/2 + 1/4 = 1 at every overlap
+    expect(r.instance!.classes.car!.byOverlap).toEqual(new Array(10).fill(1));
+    expect(r.instance!.classes.car!.predictions).toBe(3);
+    // tracking still scores the tracked instances: one car track, B a miss
+    expect(r.tracking!.classes.car!.clear.tp).toBe(1);
+    expect(r.tracking!.classes.car!.clear.fn).toBe(1);
+    // without `detections` the instances are scored: A only → recall 1/2 → AP 1/2
+    const old = await evaluate({ gt: root, pred: join(root, "pred-old"), tasks: ["instance"] });
+    expect(old.instance!.classes.car!.ap).toBeCloseTo(0.5, 12);
+  });
+
+  it("names a bad `detections` entry with its file", () => {
+    const text = JSON.stringify({
+      width: 2,
+      height: 1,
+      instances: [],
+      detections: [{ labelId: 26, score: "high", mask: { size: [1, 2], counts: [0, 2] } }],
+    });
+    expect(() => parseInstancesJson(text, "x/y_pred_instances.json")).toThrow(
+      "detections[0].score must be a number",
+    );
+    const ok = parseInstancesJson(text.replace('"high"', "0.5"), "x/y_pred_instances.json");
+    expect(ok.detections).toEqual([
+      {
+        trackId: null,
+        labelId: 26,
+        score: 0.5,
+        mask: { width: 2, height: 1, counts: new Uint32Array([0, 2]) },
+      },
+    ]);
   });
 
   it("merges equal scores into one PR point", () => {
