@@ -30,6 +30,7 @@ export function adapterOptionsOf(m: Manifest): AdapterOptions[AdapterKind] {
         maskThreshold: t.mask,
         ...(y?.confThreshold !== undefined ? { confThreshold: y.confThreshold } : {}),
         ...(y?.priors !== undefined ? { priors: y.priors } : {}),
+        ...(y?.detections !== undefined ? { detections: y.detections } : {}),
         confActivation: y?.confActivation ?? "auto",
         protoLayout: y?.protoLayout ?? "auto",
         outputNames: {

@@ -68,6 +68,11 @@ export const YolactSectionSchema = z.strictObject({
   protoLayout: z.enum(["auto", "nhwc", "nchw"]).default("auto"),
   /** Per-class confidence threshold before NMS (thresholds.score applies after). */
   confThreshold: z.number().min(0).max(1).optional(),
+  /**
+   * Also return the ranked detections below thresholds.score (`SegmentationResult.detections`,
+   * what instance AP scores; one mask per detection). `segstream run --pred-dir` turns it on.
+   */
+  detections: z.boolean().optional(),
 });
 
 export const ProvenanceSchema = z.strictObject({

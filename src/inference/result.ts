@@ -39,6 +39,14 @@ export interface SegmentationResult {
   readonly height: number;
   readonly semantic?: SemanticMap;
   readonly instances?: Instances;
+  /**
+   * The model's ranked detections before the display threshold and before tracking: every
+   * detection above the model's candidate threshold (at most its max detection count), masks
+   * possibly overlapping, no track ids. This is what instance AP scores — a ranking metric
+   * that needs the low-score detections the display threshold and the tracker's birth/score
+   * gates drop. Absent: `instances` are the detections.
+   */
+  readonly detections?: Instances;
   /** Milliseconds per stage, e.g. preprocess, run, postprocess. */
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -60,6 +68,7 @@ export interface ResultInit {
   readonly height: number;
   readonly semantic?: SemanticMap;
   readonly instances?: Instances | InstancesInit;
+  readonly detections?: Instances | InstancesInit;
   readonly timings?: Readonly<Record<string, number>>;
 }
 
@@ -140,6 +149,17 @@ export function makeInstances(init: InstancesInit, frame?: { width: number; heig
   return Object.freeze(out);
 }
 
+/** `makeInstances` for `detections`; errors are prefixed "detections:" to say which list failed. */
+function makeDetections(init: InstancesInit, frame: { width: number; height: number }): Instances {
+  try {
+    return makeInstances(init, frame);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RangeError(`detections: ${e.message}`);
+    if (e instanceof TypeError) throw new TypeError(`detections: ${e.message}`);
+    throw e;
+  }
+}
+
 /** No detections. */
 export function emptyInstances(): Instances {
   return makeInstances({
@@ -178,6 +198,8 @@ export function makeResult(init: ResultInit): SegmentationResult {
   }
   const instances =
     init.instances !== undefined ? makeInstances(init.instances, { width, height }) : undefined;
+  const detections =
+    init.detections !== undefined ? makeDetections(init.detections, { width, height }) : undefined;
   const out: SegmentationResult = {
     frameId: init.frameId,
     sourceId: init.sourceId,
@@ -186,6 +208,7 @@ export function makeResult(init: ResultInit): SegmentationResult {
     height,
     ...(s !== undefined ? { semantic: Object.freeze({ width, height, classIds: s.classIds }) } : {}),
     ...(instances !== undefined ? { instances } : {}),
+    ...(detections !== undefined ? { detections } : {}),
     timings: Object.freeze(timings),
   };
   return Object.freeze(out);

@@ -3,7 +3,7 @@ import type { Config } from "../config/schema.js";
 import type { Frame } from "../frames/frame.js";
 import { InputError, formatProblem, type Problem } from "../frames/problem.js";
 import { InferenceEngine, resolveModel, type ResolvedModel } from "../inference/index.js";
-import type { SegmentationResult } from "../inference/result.js";
+import { makeResult, type SegmentationResult } from "../inference/result.js";
 import { PredictionWriter } from "../sinks/predictions.js";
 import type { Output, Sink } from "../sinks/sink.js";
 import { openSource } from "../sources/open.js";
@@ -49,6 +49,22 @@ function policyFor(config: Config, source: FrameSource): Policy {
   return source.kind === "live" ? "latest-wins" : "lossless";
 }
 
+/**
+ * Prediction files carry the model's ranked detections for instance AP (`_pred_instances.json`
+ * `detections`): YOLACT adapters are asked for them (below the display threshold too).
+ */
+export function withApDetections(model: ResolvedModel): ResolvedModel {
+  const m = model.manifest;
+  if (m.adapter !== "yolact") return model;
+  const yolact = {
+    confActivation: "auto" as const,
+    protoLayout: "auto" as const,
+    ...m.yolact,
+    detections: true,
+  };
+  return { ...model, manifest: { ...m, yolact } };
+}
+
 function checkSinks(config: Config): void {
   const { record, dashboard, ros } = config.sinks;
   const missing: [string, unknown][] = [
@@ -91,7 +107,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         throw new InputError(`source id "${s.id}"`, "two sources share one id; give each an `id`");
       ids.add(s.id);
     }
-    const models = config.models.map((m) => resolveModel(m, o.modelsDir));
+    const models = config.models.map((m) => {
+      const model = resolveModel(m, o.modelsDir);
+      return config.sinks.predDir !== null ? withApDetections(model) : model;
+    });
     for (const model of models) {
       const engine = await InferenceEngine.create({
         model,
@@ -106,6 +125,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     }
     if (config.sinks.predDir !== null) res.sinks.push(new PredictionWriter(config.sinks.predDir));
 
+    const writesPredictions = config.sinks.predDir !== null;
     const { enabled, ...trackingOptions } = config.tracking;
     const tracker = enabled ? new MultiSourceTracker(trackingOptions) : undefined;
     const stages: Stages = {
@@ -122,7 +142,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       track: (result, frame) => {
         if (tracker === undefined) return result;
         const sequence = typeof frame.meta.sequence === "string" ? frame.meta.sequence : undefined;
-        return tracker.update(result, sequence !== undefined ? { sequence } : {});
+        const tracked = tracker.update(result, sequence !== undefined ? { sequence } : {});
+        // The tracker keeps only tracked instances (birth and score gates, disjoint masks);
+        // instance AP scores the model's own detections, so the prediction files get those.
+        const detections = writesPredictions ? (result.detections ?? result.instances) : undefined;
+        if (detections === undefined || tracked.detections === detections) return tracked;
+        return makeResult({ ...tracked, detections });
       },
     };
 

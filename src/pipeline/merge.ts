@@ -3,7 +3,8 @@ import { makeResult, paintInstanceIds, type SegmentationResult } from "../infere
 /**
  * Merges the results of several models for one frame into one panoptic-style result:
  * semantic from the (first) semantic model, instances from the (first) instance model,
- * with instance masks painted over the semantic map so both agree on thing pixels.
+ * with instance masks painted over the semantic map so both agree on thing pixels; the
+ * instance model's `detections` (what AP scores) are kept as they are.
  * Timings are kept per model as `<model>.<stage>`.
  */
 export function mergeResults(
@@ -13,7 +14,9 @@ export function mergeResults(
   if (first === undefined) throw new RangeError("mergeResults: no results to merge");
   if (parts.length === 1) return first.result;
   const sem = parts.find((p) => p.result.semantic !== undefined)?.result.semantic;
-  const inst = parts.find((p) => p.result.instances !== undefined)?.result.instances;
+  const instPart = parts.find((p) => p.result.instances !== undefined)?.result;
+  const inst = instPart?.instances;
+  const detections = instPart?.detections;
   const timings: Record<string, number> = {};
   for (const p of parts)
     for (const [k, v] of Object.entries(p.result.timings)) timings[`${p.model}.${k}`] = v;
@@ -36,6 +39,7 @@ export function mergeResults(
     height,
     ...(semantic !== undefined ? { semantic } : {}),
     ...(inst !== undefined ? { instances: inst } : {}),
+    ...(detections !== undefined ? { detections } : {}),
     timings,
   });
 }

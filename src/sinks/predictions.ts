@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodePng } from "../frames/codec.js";
-import { paintInstanceIds, type SegmentationResult } from "../inference/result.js";
+import { paintInstanceIds, type Instances, type SegmentationResult } from "../inference/result.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { Output, Sink } from "./sink.js";
 
@@ -11,8 +11,12 @@ import type { Output, Sink } from "./sink.js";
  * - `<city>/<stem>_pred_instanceIds.png`: 16-bit, labelId·1000 + trackId for thing instances
  *   (trackId mod 1000 so the Cityscapes decoding stays unambiguous; the JSON has the exact id),
  *   labelId for stuff and for thing pixels no instance claims;
- * - `<city>/<stem>_pred_instances.json`: per instance trackId, labelId, score, box [x1,y1,x2,y2]
- *   and the mask as row-major RLE `{size: [h, w], counts}` (alternating runs, zeros first), for AP.
+ * - `<city>/<stem>_pred_instances.json`: `instances` — the pipeline's output instances (tracked:
+ *   disjoint masks), per instance trackId, labelId, score, box [x1,y1,x2,y2] and the mask as
+ *   row-major RLE `{size: [h, w], counts}` (alternating runs, zeros first), for tracking
+ *   metrics; and, when the result carries them, `detections` — the model's ranked detections
+ *   before the display threshold and tracking (same fields without trackId, masks may overlap),
+ *   which instance AP scores.
  * Frames without a Cityscapes stem are named `<sourceId>_000000_<frameId:06>`.
  */
 
@@ -56,26 +60,30 @@ export function instanceIdImage(r: SegmentationResult, labelIds: Uint8Array): Ui
   return out;
 }
 
-export function instancesJson(r: SegmentationResult): unknown {
-  const inst = r.instances;
+function instanceList(inst: Instances | undefined, withTrackIds: boolean): unknown[] {
   const list = [];
   for (let i = 0; i < (inst?.count ?? 0); i++) {
     const m = inst!.masks[i]!;
     list.push({
-      trackId: inst!.trackIds?.[i] ?? null,
+      ...(withTrackIds ? { trackId: inst!.trackIds?.[i] ?? null } : {}),
       labelId: inst!.classIds[i],
       score: Math.round(inst!.scores[i]! * 1e4) / 1e4,
       box: Array.from(inst!.boxes.subarray(i * 4, i * 4 + 4), (v) => Math.round(v * 100) / 100),
       mask: { size: [m.height, m.width], counts: Array.from(m.counts) },
     });
   }
+  return list;
+}
+
+export function instancesJson(r: SegmentationResult): unknown {
   return {
     frameId: r.frameId,
     sourceId: r.sourceId,
     stampNs: r.stampNs.toString(),
     width: r.width,
     height: r.height,
-    instances: list,
+    instances: instanceList(r.instances, true),
+    ...(r.detections !== undefined ? { detections: instanceList(r.detections, false) } : {}),
   };
 }
 

@@ -64,6 +64,11 @@ export interface YolactPriorOptions {
 export interface YolactOptions {
   /** Display threshold applied last (strictly greater). Default 0.3. */
   readonly scoreThreshold?: number;
+  /**
+   * Also return `detections`: every ranked detection (≤ maxDetections, display threshold not
+   * applied) with its mask — what instance AP scores. Costs one mask per detection. Default false.
+   */
+  readonly detections?: boolean;
   /** Candidate threshold on the max foreground score (strictly greater). Default 0.05. */
   readonly confThreshold?: number;
   /** Fast-NMS IoU threshold. Default 0.5. */

@@ -2,8 +2,14 @@
  * YOLACT / YolactEdge instance adapter, following dbolya/yolact's Detect + postprocess
  * (specs/01 §4–§7): variance (0.1, 0.2) box decode against the priors; keep priors whose max
  * foreground score > confThreshold; per-class Fast NMS (top-k per class); gather, sort, keep
- * maxDetections; display threshold; masks = sigmoid(proto·coeffs) cropped at proto resolution
- * with a 1-pixel pad, bilinear-upsampled (align_corners=False) to the frame, > maskThreshold.
+ * maxDetections; masks = sigmoid(proto·coeffs) cropped at proto resolution with a 1-pixel pad,
+ * bilinear-upsampled (align_corners=False) to the frame, > maskThreshold.
+ *
+ * The result's `instances` are those above the display threshold `scoreThreshold` (what the
+ * tracker, overlays and topics get). With `detections: true` it also carries `detections`: all
+ * of them (≤ maxDetections, from priors whose max foreground score > confThreshold), what
+ * instance AP scores — the reference's eval ranks every detection; the display threshold is
+ * for display. The two share mask objects.
  *
  * Accepts the head outputs with or without the batch dim, conf as probabilities or logits,
  * prototypes NHWC or NCHW, priors from a `priors` output or generated (`make_priors`).
@@ -159,21 +165,26 @@ export function decodeYolact(
     }
   }
   dets.sort((a, b) => b.score - a.score);
+  const ranked = dets.slice(0, opts.maxDetections ?? 100);
+  // Sorted by score, so the display set (score > scoreThreshold) is a prefix of `ranked`.
   const scoreThr = opts.scoreThreshold ?? 0.3;
-  const final = dets.slice(0, opts.maxDetections ?? 100).filter((d) => d.score > scoreThr);
+  let shown = 0;
+  while (shown < ranked.length && ranked[shown]!.score > scoreThr) shown++;
 
-  // 4. Boxes to frame pixels, masks.
+  // 4. Boxes to frame pixels, masks: for the first `shown` (`instances`: display, tracking),
+  //    or for every ranked detection when `detections` (what AP scores) are asked for.
+  const withDetections = opts.detections ?? false;
   const g = ctx.geometry;
   const maps = geometryMaps(g);
   const W = g.frameWidth;
   const H = g.frameHeight;
   const tables = maskTables(maps, W, H, pv, g.netWidth, g.netHeight);
-  const count = final.length;
+  const count = withDetections ? ranked.length : shown;
   const outBoxes = new Float32Array(count * 4);
   const scores = new Float32Array(count);
   const classIds = new Uint8Array(count);
   const coeffs = new Float32Array(K);
-  const masks = final.map((d, k) => {
+  const masks = ranked.slice(0, count).map((d, k) => {
     const b = 4 * d.j;
     const [nx1, nx2] = [Math.min(boxes[b]!, boxes[b + 2]!), Math.max(boxes[b]!, boxes[b + 2]!)];
     const [ny1, ny2] = [Math.min(boxes[b + 1]!, boxes[b + 3]!), Math.max(boxes[b + 1]!, boxes[b + 3]!)];
@@ -195,6 +206,14 @@ export function decodeYolact(
     stampNs: ctx.stampNs,
     width: W,
     height: H,
-    instances: { boxes: outBoxes, scores, classIds, masks },
+    instances: withDetections
+      ? {
+          boxes: outBoxes.slice(0, 4 * shown),
+          scores: scores.slice(0, shown),
+          classIds: classIds.slice(0, shown),
+          masks: masks.slice(0, shown),
+        }
+      : { boxes: outBoxes, scores, classIds, masks },
+    ...(withDetections ? { detections: { boxes: outBoxes, scores, classIds, masks } } : {}),
   });
 }

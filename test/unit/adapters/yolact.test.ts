@@ -10,7 +10,7 @@ import {
   type Outputs,
   type YolactOptions,
 } from "../../../src/inference/adapters/index.js";
-import type { SegmentationResult } from "../../../src/inference/result.js";
+import type { Instances, SegmentationResult } from "../../../src/inference/result.js";
 import { maskIou, runFixture, torchSrc } from "./ort-fixture.js";
 
 // Mirrors YOLACT_DETS in make_adapter_fixtures.py: prior, fg class, score, normalised box.
@@ -70,8 +70,12 @@ function referenceMask(outputs: Outputs, prior: number, box: number[]): Uint8Arr
   return out;
 }
 
-function expectDetections(r: SegmentationResult, outputs: Outputs, dets: (typeof A)[]): void {
-  const inst = r.instances!;
+function expectDetections(
+  r: SegmentationResult,
+  outputs: Outputs,
+  dets: (typeof A)[],
+  inst: Instances = r.instances!,
+): void {
   expect(inst.count).toBe(dets.length);
   dets.forEach((d, i) => {
     expect(inst.classIds[i]).toBe(d.label);
@@ -142,6 +146,22 @@ describe("yolact adapter on real ORT outputs", () => {
     expectDetections(low, softmaxNhwc, [A, B, X, C, D]);
     const top2 = decodeYolact(softmaxNhwc, ctx, { priors: PRIORS, maxDetections: 2 });
     expect([...top2.instances!.classIds]).toEqual([24, 26]);
+  });
+
+  it("detections (for AP): every ranked detection, below the display threshold too; instances unchanged", () => {
+    // Without the option nothing extra is computed.
+    expect(decodeYolact(softmaxNhwc, ctx, { priors: PRIORS }).detections).toBeUndefined();
+    const r = decodeYolact(softmaxNhwc, ctx, { priors: PRIORS, detections: true });
+    expectDetections(r, softmaxNhwc, [A, B, X, C]); // display set (score > 0.3) as before
+    const d = r.detections!;
+    // D (car, 0.2) is a detection but not displayed; any further entries rank below it.
+    expectDetections(r, softmaxNhwc, [A, B, X, C, D], { ...d, count: 5 });
+    for (let i = 1; i < d.count; i++) expect(d.scores[i]).toBeLessThanOrEqual(d.scores[i - 1]!);
+    for (let i = 5; i < d.count; i++) expect(d.scores[i]).toBeLessThan(D.score);
+    // capped by maxDetections like the display list
+    const two = decodeYolact(softmaxNhwc, ctx, { priors: PRIORS, detections: true, maxDetections: 2 });
+    expect([...two.detections!.classIds]).toEqual([24, 26]);
+    expect(two.instances!.count).toBe(2);
   });
 
   it("a prior-count mismatch is named", () => {
