@@ -5,15 +5,20 @@
  * geometry are undone through the same frame→network map.
  *
  * Two upsampling modes:
- * - "argmax" (default): argmax at logit resolution (channel-major pass, sequential memory),
- *   then nearest lookup per frame pixel (rows repeat via copyWithin).
+ * - "argmax" (default): argmax at logit resolution, then a nearest lookup per frame pixel.
+ *   The argmax is channel-major (four class planes per pass over contiguous pixels against a
+ *   running maximum, sequential memory) and writes label ids directly (the trainId → labelId
+ *   table costs no extra pass); only logit rows some frame row samples are reduced; the
+ *   nearest x/y tables are cached per geometry; equal frame rows are copied (copyWithin).
+ *   When the frame is the logit grid the argmax writes straight into the result. Scratch
+ *   (running max, label map) is reused across frames; the one allocation per frame is the
+ *   result's class map, which the worker transfers.
  * - "logits": bilinear upsample of every class logit (align_corners=False) then argmax per
- *   frame pixel — smoother boundaries, C×4 taps per pixel.
+ *   frame pixel — smoother boundaries, C×4 taps per frame pixel (measured once, 19 classes
+ *   512×256 → 1024×512: ≈ 128 ms per frame, an order of magnitude above "argmax"). For offline
+ *   evaluation where boundary quality matters more than latency.
  *
- * Measured once (one-off script, Node 20.20, this 2-core VM under load ≈ 3, mean of 10 after 3
- * warm-ups), 19 classes, random logits 512×256 → frame 1024×512: "argmax" ≈ 9–13 ms,
- * "logits" ≈ 128 ms per frame (≈ 10–14× more). The default stays "argmax"; "logits" is for
- * offline evaluation where boundary quality matters more than latency.
+ * Per-frame cost against session.run: bench/inference.ts (postprocess ms and % of run).
  */
 import { makeResult, type SegmentationResult } from "../result.js";
 import { geometryMaps, linearTable, nearestTable } from "./geometry.js";
@@ -33,21 +38,117 @@ export function deeplabOutputName(outputs: Outputs, opts: DeeplabOptions = {}): 
   );
 }
 
-/** Model class per logit pixel (argmax over C, first maximum wins). */
-function argmaxMap(data: Float32Array, c: number, plane: number): Uint8Array {
-  const best = data.slice(0, plane);
-  const idx = new Uint8Array(plane);
-  for (let k = 1; k < c; k++) {
-    const base = k * plane;
-    for (let p = 0; p < plane; p++) {
-      const v = data[base + p]!;
-      if (v > best[p]!) {
-        best[p] = v;
-        idx[p] = k;
+/**
+ * Per-thread scratch reused across frames (each worker has its own module instance and decodes
+ * one frame at a time): the running maximum per logit pixel and the label map at logit size.
+ * Neither escapes a call — the result gets a fresh array, which the worker transfers.
+ */
+let bestScratch = new Float32Array(0);
+let labelScratch = new Uint8Array(0);
+
+/** Model class → label id (unmapped classes → 0), cached per label map and class count. */
+const lutCache = new WeakMap<object, Uint8Array>();
+function labelLut(labels: AdapterContext["labels"], c: number): Uint8Array {
+  const hit = lutCache.get(labels);
+  if (hit !== undefined && hit.length === c) return hit;
+  const lut = labelTable(labels, c);
+  const lut8 = new Uint8Array(c);
+  for (let k = 0; k < c; k++) lut8[k] = Math.max(0, lut[k]!);
+  lutCache.set(labels, lut8);
+  return lut8;
+}
+
+/** Nearest x/y index tables for the last geometry seen (frame sizes rarely change in a stream). */
+let tableKey = "";
+let tableXs: Int32Array = new Int32Array(0);
+let tableYs: Int32Array = new Int32Array(0);
+function nearestTables(g: AdapterContext["geometry"], lw: number, lh: number): [Int32Array, Int32Array] {
+  const key = `${g.frameWidth}x${g.frameHeight}|${lw}x${lh}|${g.netWidth}x${g.netHeight}|${g.resize}|${g.scale}|${g.padX}|${g.padY}`;
+  if (key !== tableKey) {
+    const maps = geometryMaps(g);
+    tableXs = nearestTable(g.frameWidth, maps.x, lw, g.netWidth);
+    tableYs = nearestTable(g.frameHeight, maps.y, lh, g.netHeight);
+    tableKey = key;
+  }
+  return [tableXs, tableYs];
+}
+
+/**
+ * Argmax over `c` class planes for logit pixels [from, to), written as label ids into
+ * `out[from..to)` (first maximum wins, as a per-pixel scan would). Channel-major: each pass
+ * streams four class planes over the contiguous pixel range against the running max in
+ * `best`, so memory is read sequentially and the label table is applied at no extra pass.
+ */
+function argmaxLabels(
+  data: Float32Array,
+  c: number,
+  plane: number,
+  lut: Uint8Array,
+  from: number,
+  to: number,
+  best: Float32Array,
+  out: Uint8Array,
+): void {
+  best.set(data.subarray(from, to), from);
+  out.fill(lut[0]!, from, to);
+  let k = 1;
+  for (; k + 3 < c; k += 4) {
+    const o0 = k * plane;
+    const o1 = o0 + plane;
+    const o2 = o1 + plane;
+    const o3 = o2 + plane;
+    const l0 = lut[k]!;
+    const l1 = lut[k + 1]!;
+    const l2 = lut[k + 2]!;
+    const l3 = lut[k + 3]!;
+    for (let p = from; p < to; p++) {
+      let b = best[p]!;
+      let l = -1;
+      let v = data[o0 + p]!;
+      if (v > b) {
+        b = v;
+        l = l0;
+      }
+      v = data[o1 + p]!;
+      if (v > b) {
+        b = v;
+        l = l1;
+      }
+      v = data[o2 + p]!;
+      if (v > b) {
+        b = v;
+        l = l2;
+      }
+      v = data[o3 + p]!;
+      if (v > b) {
+        b = v;
+        l = l3;
+      }
+      if (l >= 0) {
+        best[p] = b;
+        out[p] = l;
       }
     }
   }
-  return idx;
+  for (; k < c; k++) {
+    const o = k * plane;
+    const lk = lut[k]!;
+    for (let p = from; p < to; p++) {
+      const v = data[o + p]!;
+      if (v > best[p]!) {
+        best[p] = v;
+        out[p] = lk;
+      }
+    }
+  }
+}
+
+/** True when the tables map frame pixel i to logit pixel i on both axes (frame = logit grid). */
+function isIdentity(xs: Int32Array, ys: Int32Array, lw: number, lh: number): boolean {
+  if (xs.length !== lw || ys.length !== lh) return false;
+  for (let i = 0; i < lw; i++) if (xs[i] !== i) return false;
+  for (let i = 0; i < lh; i++) if (ys[i] !== i) return false;
+  return true;
 }
 
 export function decodeDeeplab(
@@ -59,12 +160,8 @@ export function decodeDeeplab(
   const t = requireOutput(outputs, name, "deeplab");
   const [c, lh, lw] = unbatched(t, 3, `deeplab output "${name}"`) as [number, number, number];
   if (c < 1 || c > 256) throw new RangeError(`deeplab output "${name}" has ${c} classes, expected 1..256`);
-  const lut = labelTable(ctx.labels, c);
-  const lut8 = new Uint8Array(c);
-  for (let k = 0; k < c; k++) lut8[k] = Math.max(0, lut[k]!);
-
+  const lut8 = labelLut(ctx.labels, c);
   const g = ctx.geometry;
-  const maps = geometryMaps(g);
   const W = g.frameWidth;
   const H = g.frameHeight;
   const out = new Uint8Array(W * H);
@@ -72,20 +169,32 @@ export function decodeDeeplab(
   const plane = lh * lw;
 
   if ((opts.upsample ?? "argmax") === "argmax") {
-    const cls = argmaxMap(data, c, plane);
-    for (let p = 0; p < plane; p++) cls[p] = lut8[cls[p]!]!;
-    const xs = nearestTable(W, maps.x, lw, g.netWidth);
-    const ys = nearestTable(H, maps.y, lh, g.netHeight);
-    for (let y = 0; y < H; y++) {
-      const row = y * W;
-      if (y > 0 && ys[y] === ys[y - 1]) {
-        out.copyWithin(row, row - W, row);
-        continue;
+    const [xs, ys] = nearestTables(g, lw, lh);
+    if (bestScratch.length < plane) bestScratch = new Float32Array(plane);
+    if (isIdentity(xs, ys, lw, lh)) {
+      argmaxLabels(data, c, plane, lut8, 0, plane, bestScratch, out);
+    } else {
+      if (labelScratch.length < plane) labelScratch = new Uint8Array(plane);
+      const lab = labelScratch;
+      // Only logit rows some frame row samples (ys is non-decreasing), in contiguous runs.
+      for (let y = 0; y < H;) {
+        const r0 = ys[y]!;
+        let r1 = r0;
+        while (++y < H && ys[y]! <= r1 + 1) r1 = ys[y]!;
+        argmaxLabels(data, c, plane, lut8, r0 * lw, (r1 + 1) * lw, bestScratch, lab);
       }
-      const src = ys[y]! * lw;
-      for (let x = 0; x < W; x++) out[row + x] = cls[src + xs[x]!]!;
+      for (let y = 0; y < H; y++) {
+        const row = y * W;
+        if (y > 0 && ys[y] === ys[y - 1]) {
+          out.copyWithin(row, row - W, row);
+          continue;
+        }
+        const src = ys[y]! * lw;
+        for (let x = 0; x < W; x++) out[row + x] = lab[src + xs[x]!]!;
+      }
     }
   } else {
+    const maps = geometryMaps(g);
     const cx = linearTable(W, maps.x, lw, g.netWidth);
     const cy = linearTable(H, maps.y, lh, g.netHeight);
     for (let y = 0; y < H; y++) {
