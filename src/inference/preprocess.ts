@@ -1,5 +1,5 @@
 import type { Encoding } from "../frames/frame.js";
-import { bilinearAxis, type AxisTable } from "../frames/image-ops.js";
+import { bilinearAxis } from "../frames/image-ops.js";
 import type { InputGeometry } from "./adapters/types.js";
 
 /** The manifest's input section, as far as preprocessing needs it. */
@@ -46,17 +46,51 @@ export function letterboxPlacement(srcW: number, srcH: number, netW: number, net
 const TABLE_CACHE_SIZE = 8;
 
 /**
- * One-pass preprocessing into a reused NCHW Float32Array: bilinear resize (align_corners=False,
- * index/weight tables cached per (source size, target size)), channel reorder, scale, mean/std
- * and HWC→CHW, with stretch or letterbox (padValue fill). No per-pixel or per-frame allocation
- * once the tables for a frame size exist. Not thread-safe: one Preprocessor per worker.
+ * Resampling tables for one (source size, bytes per pixel, target size): per output column the
+ * byte offsets of its two source pixels within a row and the weight of the second; per output
+ * row the byte offsets of its two source rows and the weight of the second. Built once per size.
+ */
+interface ResizeTables {
+  readonly col0: Int32Array;
+  readonly col1: Int32Array;
+  readonly colW: Float32Array;
+  readonly row0: Int32Array;
+  readonly row1: Int32Array;
+  readonly rowW: Float32Array;
+}
+
+function resizeTables(srcW: number, srcH: number, bpp: number, dstW: number, dstH: number): ResizeTables {
+  const xs = bilinearAxis(srcW, dstW);
+  const ys = bilinearAxis(srcH, dstH);
+  const stride = srcW * bpp;
+  return {
+    col0: xs.i0.map((i) => i * bpp),
+    col1: xs.i1.map((i) => i * bpp),
+    colW: xs.w1,
+    row0: ys.i0.map((i) => i * stride),
+    row1: ys.i1.map((i) => i * stride),
+    rowW: ys.w1,
+  };
+}
+
+/**
+ * One-pass preprocessing into a reused NCHW Float32Array: bilinear resize (align_corners=False),
+ * channel reorder, scale, mean/std and HWC→CHW, with stretch or letterbox (padValue fill).
+ * Row-wise with precomputed tables (per column: source byte offsets and weight; per row: source
+ * row offsets and weight), so the per-pixel work is loads, two lerps and one multiply-add per
+ * channel — no divisions, no index arithmetic beyond additions. When the frame already has the
+ * network's size (or the letterbox content size) there is nothing to resample and each byte
+ * goes through a per-channel 256-entry table. No per-pixel or per-frame allocation once the
+ * tables for a frame size exist. Not thread-safe: one Preprocessor per worker.
  */
 export class Preprocessor {
   /** The network input, 3 × height × width, reused for every frame. */
   readonly tensor: Float32Array;
   private readonly a: Float32Array;
   private readonly b: Float32Array;
-  private readonly tables = new Map<string, { xs: AxisTable; ys: AxisTable }>();
+  /** Byte value → normalised value, per network channel (the no-resample path). */
+  private readonly luts: readonly [Float32Array, Float32Array, Float32Array];
+  private readonly tables = new Map<string, ResizeTables>();
 
   constructor(readonly spec: PreprocessSpec) {
     if (
@@ -71,22 +105,20 @@ export class Preprocessor {
     // out = (p·scale − mean) / std = p·a + b, per network channel.
     this.a = Float32Array.from([0, 1, 2], (c) => spec.scale / spec.std[c]!);
     this.b = Float32Array.from([0, 1, 2], (c) => -spec.mean[c]! / spec.std[c]!);
+    const lut = (c: number): Float32Array =>
+      Float32Array.from({ length: 256 }, (_, v) => v * this.a[c]! + this.b[c]!);
+    this.luts = [lut(0), lut(1), lut(2)];
   }
 
-  private axisTables(
-    srcW: number,
-    srcH: number,
-    dstW: number,
-    dstH: number,
-  ): { xs: AxisTable; ys: AxisTable } {
-    const key = `${srcW}x${srcH}>${dstW}x${dstH}`;
+  private resizeTables(srcW: number, srcH: number, bpp: number, dstW: number, dstH: number): ResizeTables {
+    const key = `${srcW}x${srcH}x${bpp}>${dstW}x${dstH}`;
     let t = this.tables.get(key);
     if (t === undefined) {
       if (this.tables.size >= TABLE_CACHE_SIZE) {
         const oldest = this.tables.keys().next().value;
         if (oldest !== undefined) this.tables.delete(oldest);
       }
-      t = { xs: bilinearAxis(srcW, dstW), ys: bilinearAxis(srcH, dstH) };
+      t = resizeTables(srcW, srcH, bpp, dstW, dstH);
       this.tables.set(key, t);
     }
     return t;
@@ -137,33 +169,52 @@ export class Preprocessor {
       out.fill(p * a1 + b1, plane, 2 * plane);
       out.fill(p * a2 + b2, 2 * plane, 3 * plane);
     }
-    const { xs, ys } = this.axisTables(srcW, srcH, place.width, place.height);
-    const xi0 = xs.i0,
-      xi1 = xs.i1,
-      xw = xs.w1;
-    const stride = srcW * bpp;
-    for (let y = 0; y < place.height; y++) {
-      const r0 = ys.i0[y]! * stride;
-      const r1 = ys.i1[y]! * stride;
-      const wy = ys.w1[y]!;
-      let o = (place.top + y) * netW + place.left;
-      for (let x = 0; x < place.width; x++, o++) {
-        const c0 = xi0[x]! * bpp;
-        const c1 = xi1[x]! * bpp;
-        const wx = xw[x]!;
-        const p00 = r0 + c0,
-          p01 = r0 + c1,
-          p10 = r1 + c0,
-          p11 = r1 + c1;
-        let t = data[p00 + s0]! + (data[p01 + s0]! - data[p00 + s0]!) * wx;
-        let u = data[p10 + s0]! + (data[p11 + s0]! - data[p10 + s0]!) * wx;
-        out[o] = (t + (u - t) * wy) * a0 + b0;
-        t = data[p00 + s1]! + (data[p01 + s1]! - data[p00 + s1]!) * wx;
-        u = data[p10 + s1]! + (data[p11 + s1]! - data[p10 + s1]!) * wx;
-        out[plane + o] = (t + (u - t) * wy) * a1 + b1;
-        t = data[p00 + s2]! + (data[p01 + s2]! - data[p00 + s2]!) * wx;
-        u = data[p10 + s2]! + (data[p11 + s2]! - data[p10 + s2]!) * wx;
-        out[2 * plane + o] = (t + (u - t) * wy) * a2 + b2;
+    const pw = place.width;
+    const ph = place.height;
+    const plane2 = 2 * plane;
+    if (pw === srcW && ph === srcH) {
+      // Same size: the bilinear weights are all 0, so each output is its source byte's value.
+      const [l0, l1, l2] = this.luts;
+      for (let y = 0; y < ph; y++) {
+        let i = y * srcW * bpp;
+        const o0 = (place.top + y) * netW + place.left;
+        const end = o0 + pw;
+        for (let o = o0; o < end; o++, i += bpp) {
+          out[o] = l0[data[i + s0]!]!;
+          out[plane + o] = l1[data[i + s1]!]!;
+          out[plane2 + o] = l2[data[i + s2]!]!;
+        }
+      }
+    } else {
+      const { col0, col1, colW, row0, row1, rowW } = this.resizeTables(srcW, srcH, bpp, pw, ph);
+      for (let y = 0; y < ph; y++) {
+        const r0 = row0[y]!;
+        const r1 = row1[y]!;
+        const wy = rowW[y]!;
+        const o0 = (place.top + y) * netW + place.left;
+        for (let x = 0; x < pw; x++) {
+          const wx = colW[x]!;
+          const p00 = r0 + col0[x]!;
+          const p01 = r0 + col1[x]!;
+          const p10 = r1 + col0[x]!;
+          const p11 = r1 + col1[x]!;
+          const o = o0 + x;
+          let d0 = data[p00 + s0]!;
+          let d1 = data[p10 + s0]!;
+          let t = d0 + (data[p01 + s0]! - d0) * wx;
+          let u = d1 + (data[p11 + s0]! - d1) * wx;
+          out[o] = (t + (u - t) * wy) * a0 + b0;
+          d0 = data[p00 + s1]!;
+          d1 = data[p10 + s1]!;
+          t = d0 + (data[p01 + s1]! - d0) * wx;
+          u = d1 + (data[p11 + s1]! - d1) * wx;
+          out[plane + o] = (t + (u - t) * wy) * a1 + b1;
+          d0 = data[p00 + s2]!;
+          d1 = data[p10 + s2]!;
+          t = d0 + (data[p01 + s2]! - d0) * wx;
+          u = d1 + (data[p11 + s2]! - d1) * wx;
+          out[plane2 + o] = (t + (u - t) * wy) * a2 + b2;
+        }
       }
     }
     const base = { netWidth: netW, netHeight: netH, frameWidth: srcW, frameHeight: srcH };

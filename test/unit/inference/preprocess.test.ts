@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { bilinearAxis } from "../../../src/frames/image-ops.js";
 import { letterboxPlacement, Preprocessor, type PreprocessSpec } from "../../../src/inference/preprocess.js";
+import { Rng } from "../../../src/synth/rng.js";
 
 const base: PreprocessSpec = {
   width: 4,
@@ -127,5 +129,59 @@ describe("Preprocessor", () => {
     expect(() => p.run({ width: 1, height: 1, encoding: "mono16", data: new Uint8Array(2) })).toThrow(
       /mono16/,
     );
+  });
+
+  it("equals a per-pixel bilinear reference bit for bit (same size, up, down, letterbox; rgb8/bgr8/mono8)", () => {
+    const spec: PreprocessSpec = {
+      width: 16,
+      height: 8,
+      channelOrder: "rgb",
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      scale: 1 / 255,
+      resize: "stretch",
+      padValue: 114,
+    };
+    const rng = new Rng(5);
+    const cases = [
+      { w: 16, h: 8, encoding: "rgb8", resize: "stretch" },
+      { w: 37, h: 19, encoding: "bgr8", resize: "stretch" },
+      { w: 7, h: 5, encoding: "rgb8", resize: "stretch" },
+      { w: 16, h: 8, encoding: "mono8", resize: "stretch" },
+      { w: 16, h: 4, encoding: "rgb8", resize: "letterbox" },
+      { w: 33, h: 10, encoding: "bgr8", resize: "letterbox" },
+    ] as const;
+    for (const c of cases) {
+      const bpp = c.encoding === "mono8" ? 1 : 3;
+      const data = Uint8Array.from({ length: c.w * c.h * bpp }, () => rng.int(0, 255));
+      const p = new Preprocessor({ ...spec, resize: c.resize });
+      p.run({ width: c.w, height: c.h, encoding: c.encoding, data });
+      // Reference: per output pixel, two horizontal lerps then a vertical one, then p·a + b.
+      const place =
+        c.resize === "letterbox"
+          ? letterboxPlacement(c.w, c.h, spec.width, spec.height)
+          : { left: 0, top: 0, width: spec.width, height: spec.height };
+      const src = c.encoding === "bgr8" ? [2, 1, 0] : c.encoding === "mono8" ? [0, 0, 0] : [0, 1, 2];
+      const a = Float32Array.from([0, 1, 2], (k) => spec.scale / spec.std[k]!);
+      const b = Float32Array.from([0, 1, 2], (k) => -spec.mean[k]! / spec.std[k]!);
+      const xs = bilinearAxis(c.w, place.width);
+      const ys = bilinearAxis(c.h, place.height);
+      const n = spec.width * spec.height;
+      const exp = new Float32Array(3 * n);
+      for (let k = 0; k < 3; k++) exp.fill(spec.padValue * a[k]! + b[k]!, k * n, (k + 1) * n);
+      const at = (x: number, y: number, k: number): number => data[(y * c.w + x) * bpp + src[k]!]!;
+      for (let y = 0; y < place.height; y++) {
+        for (let x = 0; x < place.width; x++) {
+          for (let k = 0; k < 3; k++) {
+            const [x0, x1, wx] = [xs.i0[x]!, xs.i1[x]!, xs.w1[x]!];
+            const [y0, y1, wy] = [ys.i0[y]!, ys.i1[y]!, ys.w1[y]!];
+            const t = at(x0, y0, k) + (at(x1, y0, k) - at(x0, y0, k)) * wx;
+            const u = at(x0, y1, k) + (at(x1, y1, k) - at(x0, y1, k)) * wx;
+            exp[k * n + (place.top + y) * spec.width + place.left + x] = (t + (u - t) * wy) * a[k]! + b[k]!;
+          }
+        }
+      }
+      expect(p.tensor).toEqual(exp);
+    }
   });
 });
