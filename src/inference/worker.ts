@@ -32,6 +32,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       providers: init.providers,
       ...(init.providerOptions !== undefined ? { providerOptions: init.providerOptions } : {}),
       ...(init.intraOpThreads !== undefined ? { intraOpThreads: init.intraOpThreads } : {}),
+      spinning: false,
     });
   } catch (e) {
     post(port, { type: "init-failed", error: errorInfo(e) });
