@@ -33,6 +33,15 @@ export interface EngineOptions {
   readonly intraOpThreads?: number;
   /** Frames handed to one worker at a time (1 running + queued in the worker). Default 2. */
   readonly maxInFlightPerWorker?: number;
+  /**
+   * Added to the nice value of each inference thread (the worker and the ORT intra-op threads
+   * it creates), Linux only, best effort. Default 5: the main thread — sockets, ROS callbacks, timers — wins
+   * the CPU whenever it wakes, so inference does not show up as event-loop lag. With the
+   * kernel's autogroup scheduling (the default on desktop and Ubuntu kernels) nice only weighs
+   * threads within this process, so inference keeps its share against other processes; without
+   * it, nice 5 also yields to other processes' nice-0 threads. 0 leaves the priority alone.
+   */
+  readonly workerNice?: number;
   readonly log?: Logger;
   /** Per-frame faults (inference-failed, worker-crashed). */
   readonly onProblem?: (p: Problem) => void;
@@ -84,6 +93,7 @@ export interface EngineStats {
 }
 
 const MAX_RESTART_FAILURES = 3;
+const DEFAULT_WORKER_NICE = 5;
 
 function errorFromInfo(e: ErrorInfo): Error {
   if (e.name === "InputError") {
@@ -174,6 +184,7 @@ export class InferenceEngine implements AsyncDisposable {
       providers,
       ...(this.opts.providerOptions !== undefined ? { providerOptions: this.opts.providerOptions } : {}),
       ...(this.opts.intraOpThreads !== undefined ? { intraOpThreads: this.opts.intraOpThreads } : {}),
+      nice: this.opts.workerNice ?? DEFAULT_WORKER_NICE,
       workerIndex: index,
       testHooks: this.opts.testHooks === true,
     };

@@ -10,6 +10,8 @@ export interface WorkerInit {
   readonly providers: readonly ProviderName[];
   readonly providerOptions?: ProviderOptions;
   readonly intraOpThreads?: number;
+  /** Nice increment for the worker thread (and the ORT pool threads it creates); 0 leaves it. */
+  readonly nice: number;
   readonly workerIndex: number;
   /** Enables test-only hooks (deliberate crashes). */
   readonly testHooks: boolean;

@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
@@ -24,8 +26,26 @@ function post(port: NonNullable<typeof parentPort>, msg: FromWorker, transfer: A
   port.postMessage(msg, transfer);
 }
 
+/**
+ * Raises this thread's nice value by `by` (Linux: nice is per thread, and threads created
+ * afterwards — ORT's intra-op pool — inherit it). Best effort: returns a warning, never throws.
+ */
+function lowerThreadPriority(by: number): string | undefined {
+  if (by <= 0 || process.platform !== "linux") return undefined;
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (!Number.isInteger(tid) || tid <= 0) return "inference thread priority unchanged: no thread id";
+    setPriority(tid, Math.min(19, getPriority(tid) + by));
+    return undefined;
+  } catch (e) {
+    return `inference thread priority unchanged: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Promise<void> {
   const m = init.model.manifest;
+  // Before the session exists, so its intra-op threads inherit the priority.
+  const niceWarning = lowerThreadPriority(init.nice);
   let opened;
   try {
     opened = await openSession(init.model, {
@@ -53,7 +73,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
     type: "ready",
     provider: opened.provider,
     attempts: opened.attempts,
-    warnings: opened.warnings,
+    warnings: niceWarning !== undefined ? [...opened.warnings, niceWarning] : opened.warnings,
     warmupMs,
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeFrame, type Frame } from "../../../src/frames/frame.js";
@@ -142,6 +143,29 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
     expect(runMs).toBeGreaterThan(50);
     expect(maxGap).toBeLessThan(runMs / 2);
   });
+
+  it.runIf(process.platform === "linux")(
+    "runs the worker and its ORT threads at nice +5 (workerNice default), the calling thread unchanged",
+    async () => {
+      /** nice value per thread id of this process (/proc/self/task/<tid>/stat, field 19). */
+      const nices = (): Map<number, number> =>
+        new Map(
+          readdirSync("/proc/self/task").map((tid) => {
+            const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+            return [Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16])];
+          }),
+        );
+      const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
+      const before = nices();
+      const e = await engine({ intraOpThreads: 2 });
+      await e.infer(frame(0));
+      const after = nices();
+      const base = before.get(self)!;
+      expect(after.get(self)).toBe(base);
+      const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === Math.min(19, base + 5));
+      expect(lowered.length).toBeGreaterThanOrEqual(2); // the worker thread + ≥ 1 ORT pool thread
+    },
+  );
 
   it("dispose terminates the workers; later infer rejects", async () => {
     const e = await InferenceEngine.create({
