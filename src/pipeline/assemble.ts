@@ -163,6 +163,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       policyFor: (s) => policyFor(config, s),
       stages,
       maxInFlight: config.workers + 1,
+      maxInFlightLossless: 2 * config.workers + 1,
       maxFrames: config.maxFrames,
       losslessSinks: res.sinks.filter((s) => s.lossless),
       lossySinks: res.sinks.filter((s) => !s.lossless),

@@ -39,6 +39,12 @@ export interface GraphOptions {
   readonly stages: Stages;
   /** Frames in the graph per source (inference + lossless sinks). Workers + 1 keeps a worker fed. */
   readonly maxInFlight: number;
+  /**
+   * The same bound for lossless (replay) sources, where latency does not matter but throughput
+   * does: 2 × workers + 1 keeps a frame queued in every worker, so no worker waits for the main
+   * thread (decode, settlement, tracking) between frames. Default: `maxInFlight`.
+   */
+  readonly maxInFlightLossless?: number;
   /** Stop after this many frames across all sources (0 = no limit). */
   readonly maxFrames: number;
   /** Sinks awaited before a frame's slot is released (prediction files, recordings). */
@@ -65,10 +71,11 @@ interface InFlight {
 
 function sourceGraph(src: FrameSource, o: GraphOptions, taken: () => boolean): Observable<Output> {
   return defer(() => {
-    const released = new Subject<number>();
-    const credits$ = merge(of(o.maxInFlight), released);
-    const it = src.events()[Symbol.asyncIterator]();
     const policy = o.policyFor(src);
+    const inFlight = policy === "lossless" ? (o.maxInFlightLossless ?? o.maxInFlight) : o.maxInFlight;
+    const released = new Subject<number>();
+    const credits$ = merge(of(inFlight), released);
+    const it = src.events()[Symbol.asyncIterator]();
     const report = (p: Problem): void => {
       o.metrics.problem(p);
       o.onProblem(p);
@@ -111,7 +118,7 @@ function sourceGraph(src: FrameSource, o: GraphOptions, taken: () => boolean): O
             (result): InFlight => ({ ...item, result }),
             (error: unknown): InFlight => ({ ...item, error }),
           ),
-        o.maxInFlight,
+        inFlight,
       ),
       inSequence(),
       concatMap(async (item): Promise<Output | undefined> => {

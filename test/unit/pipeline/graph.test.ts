@@ -188,6 +188,32 @@ describe("runGraph, lossless", () => {
   });
 });
 
+describe("runGraph, in-flight bounds per policy", () => {
+  /** Peak number of frames inside `infer` at once. */
+  async function peakConcurrency(src: FrameSource, policy: Policy): Promise<number> {
+    let now = 0;
+    let peak = 0;
+    const { opts } = options(
+      [src],
+      policy,
+      async (f) => {
+        peak = Math.max(peak, ++now);
+        await sleep(3);
+        now--;
+        return resultOf(f);
+      },
+      { maxInFlight: 2, maxInFlightLossless: 5 },
+    );
+    await runGraph(opts);
+    return peak;
+  }
+
+  it("lossless sources use maxInFlightLossless (a frame queued per worker); live ones keep maxInFlight", async () => {
+    expect(await peakConcurrency(countingReplay(30), "lossless")).toBe(5);
+    expect(await peakConcurrency(liveSource(30, 1), "latest-wins")).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("runGraph, latest-wins overload", () => {
   it("keeps at most one waiting frame and counts drops = produced − processed", async () => {
     const src = liveSource(60, 4); // 250 fps source
