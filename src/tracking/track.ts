@@ -7,6 +7,7 @@ import {
   kalmanUpdate,
   xyahToXyxy,
   xyxyToXyah,
+  STD_WEIGHT_POSITION,
   type KalmanState,
 } from "./kalman.js";
 import type { SpanMask } from "./similarity.js";
@@ -20,6 +21,7 @@ import type { SpanMask } from "./similarity.js";
 export type TrackState = "new" | "tracked" | "lost" | "removed";
 
 const MEAS = new Float64Array(4);
+const CENTRE = new Float64Array(4);
 /** A detection smaller than this fraction of the track's height (or width) is a fragment. */
 const FRAGMENT_RATIO = 0.6;
 
@@ -73,6 +75,28 @@ export class Track {
     xyahToXyxy(this.kalman.mean, this.box);
   }
 
+  /**
+   * Squared Mahalanobis distance of the centre of box (x1, y1, x2, y2) at `o` from the predicted
+   * centre, under the innovation covariance of (cx, cy): the predicted position covariance plus
+   * the measurement noise (σp·h)² (specs/06 §1). χ²-distributed with 2 degrees of freedom for a
+   * detection of this track (99 % below 9.21). Grows slowly with the time a track has been
+   * lost, since the position covariance does.
+   */
+  centreDistance2(box: ArrayLike<number>, o: number): number {
+    const P = this.kalman.covariance;
+    const m = this.kalman.mean;
+    const r = STD_WEIGHT_POSITION * m[3]!;
+    const a = P[0]! + r * r;
+    const b = P[1]!;
+    const d = P[9]! + r * r;
+    const det = a * d - b * b;
+    if (!(det > 0)) return Infinity;
+    xyxyToXyah(box[o]!, box[o + 1]!, box[o + 2]!, box[o + 3]!, CENTRE);
+    const dx = CENTRE[0]! - m[0]!;
+    const dy = CENTRE[1]! - m[1]!;
+    return (d * dx * dx - 2 * b * dx * dy + a * dy * dy) / det;
+  }
+
   /** Integer shift that moves the last mask to the predicted position. */
   maskShiftX(): number {
     return Math.round(this.kalman.mean[0]! - this.maskCx);
@@ -86,7 +110,10 @@ export class Track {
    * Matched with a detection: Kalman update, new mask, state becomes `tracked`. `dtFrames`: the
    * reference frames since the last match; on the first match (a track born one detection ago)
    * the velocity is set from the two detections' centres, since the birth state has none and
-   * one Kalman update only recovers a fraction of it.
+   * one Kalman update only recovers a fraction of it — per axis, and only where the two
+   * detections' extents agree (neither below `FRAGMENT_RATIO` of the other): the centre of a
+   * partly occluded object moves with the occluder's edge, not with the object (that velocity
+   * is left 0).
    *
    * A fragment (the detection's height below `FRAGMENT_RATIO` × the track's height: an object
    * partly occluded, its visible mask split) updates the centre only along the axes whose
@@ -105,6 +132,8 @@ export class Track {
     const first = this.hits === 1 && dtFrames > 0;
     const birthX = this.maskCx;
     const birthY = this.maskCy;
+    const birthH = m[3]!;
+    const birthW = m[2]! * birthH;
     if (!first && this.hits >= 3) {
       const h = m[3]!;
       const w = m[2]! * h;
@@ -120,8 +149,10 @@ export class Track {
     }
     kalmanUpdate(this.kalman, MEAS);
     if (first) {
-      m[4] = (MEAS[0]! - birthX) / dtFrames;
-      m[5] = (MEAS[1]! - birthY) / dtFrames;
+      const mh = MEAS[3]!;
+      const mw = MEAS[2]! * mh;
+      m[4] = extentsAgree(mw, birthW) ? (MEAS[0]! - birthX) / dtFrames : 0;
+      m[5] = extentsAgree(mh, birthH) ? (MEAS[1]! - birthY) / dtFrames : 0;
     }
     this.state = "tracked";
     this.score = score;
@@ -135,4 +166,9 @@ export class Track {
     this.hits++;
     xyahToXyxy(this.kalman.mean, this.box);
   }
+}
+
+/** Whether two extents (widths or heights) agree: the smaller is at least FRAGMENT_RATIO of the larger. */
+function extentsAgree(a: number, b: number): boolean {
+  return Math.min(a, b) >= FRAGMENT_RATIO * Math.max(a, b);
 }

@@ -1,6 +1,6 @@
 /**
- * Mask-aware ByteTrack (specs/06): BYTE's two-stage association on Kalman-predicted boxes,
- * with the similarity blended with mask IoU and restricted to detections of the track's class.
+ * Mask-aware ByteTrack (specs/06): BYTE's association on Kalman-predicted boxes, with the
+ * similarity blended with mask IoU and restricted to detections of the track's class.
  *
  * Per frame (`update`):
  *  0. Clock: seconds from `stampNs` (see `TrackerClock`). Tracks whose last match is more than
@@ -8,18 +8,35 @@
  *     even before association), then every track is Kalman-predicted by the real Δt.
  *  1. Detections split by score: high ≥ highScoreThreshold; low in [lowScoreThreshold, high);
  *     below low dropped.
- *  2. Stage 1: tracked + lost tracks × high detections, similarity (× detection score when
- *     `fuseScore`, as ByteTrack) ≥ matchThreshold; optimal assignment. Lost tracks matched
- *     here come back with their id.
- *  3. Stage 2: remaining *tracked* tracks × low detections, similarity ≥ lowScoreMatchThreshold.
- *     Tracked tracks still unmatched become lost. Unmatched low detections are dropped: they
- *     never start tracks.
- *  4. New (unconfirmed) tracks × remaining high detections, ≥ unconfirmedMatchThreshold;
- *     a new track unmatched for more than `unconfirmedMaxMisses` frames is removed (a false
- *     positive; ByteTrack removes it at once, 0). On its first match a track's velocity is
- *     set from its two detections (see `Track.update`).
+ *  2. One optimal assignment of all live tracks (tracked, lost and new/unconfirmed) to the high
+ *     and low detections, cost 1 − similarity (× detection score when `fuseScore`, as
+ *     ByteTrack), each pair admitted by BYTE's rule for its kind:
+ *     - high detection × tracked or lost track: (fused) similarity ≥ matchThreshold (a lost
+ *       track matched here comes back with its id);
+ *     - high detection × new track: (fused) similarity ≥ unconfirmedMatchThreshold (its
+ *       confirmation);
+ *     - low detection × *tracked* track: similarity (not fused) ≥ lowScoreMatchThreshold. Low
+ *       detections never match lost or new tracks and never start tracks; unmatched ones are
+ *       dropped.
+ *  3. Lost-track recovery: lost tracks with ≥ `RECOVERY_MIN_HITS` hits × the high detections
+ *     still unmatched, admitted when the detection's centre is inside the track's Kalman gate
+ *     (squared Mahalanobis distance ≤ `recoveryGate`, see `Track.centreDistance2`) and its
+ *     height within a factor `RECOVERY_MAX_SCALE` of the track's; cost = distance² / gate.
+ *  4. Unmatched tracked tracks become lost; a new track unmatched for more than
+ *     `unconfirmedMaxMisses` frames is removed (a false positive; ByteTrack removes it at
+ *     once, 0). On its first match a track's velocity is set from its two detections (see
+ *     `Track.update`).
  *  5. Remaining high detections with score ≥ newTrackThreshold start tracks (fresh ids; on the
  *     first frame after construction/reset they are confirmed at once, as in ByteTrack).
+ *
+ * Why one assignment instead of ByteTrack's three sequential ones (tracked+lost × high, then
+ * tracked × low, then new × the remaining high): in sequence, a track whose own detection is
+ * low-score this frame, or lies next to an object whose track is still unconfirmed, is matched
+ * in the first stage to a *neighbour's* high detection whenever that pair clears the
+ * threshold, and the two identities swap (measured on the degraded-GT sequences: two
+ * pedestrians walking side by side, cars queueing). In one assignment the competing pairs are
+ * compared; score fusion still ranks a high detection above a low one of equal similarity, and
+ * each kind of pair keeps BYTE's own admission rule.
  *
  * Similarity of track t and detection d (same class only, else no match):
  *     s = w · maskIoU(t.mask shifted by the predicted displacement, d.mask) + (1 − w) · boxIoU(t.predicted, d.box)
@@ -32,7 +49,7 @@
  * term alone) and when both masks are non-empty (otherwise w = 0 for that pair). The
  * track's mask is the mask of its last matched detection, shifted by the integer displacement of
  * the Kalman centre since that match — for a tracked track one frame of motion, for a lost track
- * the whole predicted path; the same blend is used for both, so stage 1 compares tracked and
+ * the whole predicted path; the same blend is used for both, so the assignment compares tracked and
  * lost tracks on one scale (a lost track's stale mask lowers its score, which is the intended
  * bias toward tracks seen in the latest frame).
  *
@@ -41,7 +58,9 @@
  * `coastFrames` > 0) the tracks with ≥ 3 hits missed for at most `coastFrames` frames, as their
  * last mask moved to the Kalman-predicted position (box: that mask's bounds, class: the track's,
  * score: below every real detection so real detections win overlapping pixels) — a detector
- * that misses an object for one frame does not break its track in the output — new tracks are
+ * that misses an object for one frame does not break its track in the output; a track whose
+ * moved mask keeps less than `COAST_MIN_VISIBLE` of its area inside the frame is leaving the
+ * view and is not coasted (its missing detection is most likely not a miss) — new tracks are
  * output at birth so nothing flickers in or out for a frame; their id stays theirs if they are
  * confirmed in the next frame, and if not, the id is retired (never reused). Unmatched low
  * detections and unmatched high ones below newTrackThreshold are dropped. Boxes, scores and
@@ -51,9 +70,10 @@
  * ids and `masks` agree; an instance whose mask is emptied that way is dropped from the output
  * (its track still counts as matched).
  *
- * Deviation from ByteTrack: no Tracked/Lost de-duplication (box IoU > 0.85): it deletes an
- * occluded object's lost track exactly when its occluder passes in front of it (crossing
- * objects), the case mask-aware tracking is meant to survive.
+ * Deviations from ByteTrack: the single assignment (step 2), lost-track recovery (step 3),
+ * `unconfirmedMaxMisses` 2, coasting; and no Tracked/Lost de-duplication (box IoU > 0.85): it
+ * deletes an occluded object's lost track exactly when its occluder passes in front of it
+ * (crossing objects), the case mask-aware tracking is meant to survive.
  */
 import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
 import { rleBBox } from "../frames/rle.js";
@@ -63,6 +83,7 @@ import {
   boxIou,
   rleSubtract,
   rleToSpans,
+  shiftedArea,
   shiftedMaskIou,
   shiftedSpansToRle,
   spansOverlap,
@@ -88,13 +109,17 @@ export interface TrackerOptions {
   /** Connected-component options for `instancesFromSemantic`. */
   readonly components: ComponentOptions;
   /**
-   * Minimum similarity for stage 2 (low-score detections). ByteTrack uses box IoU > 0.5; 0.4
-   * here because the blended mask IoU of a pair is usually lower than its box IoU.
+   * Minimum similarity (not score-fused) for a low-score detection to continue a tracked track
+   * (BYTE's second stage). ByteTrack uses box IoU > 0.5; 0.4 here because the blended mask IoU
+   * of a pair is usually lower than its box IoU.
    */
   readonly lowScoreMatchThreshold: number;
   /** Minimum similarity for confirming a new track in its second frame. ByteTrack: 1 − 0.7. */
   readonly unconfirmedMatchThreshold: number;
-  /** Multiply stage-1 and confirmation similarities by the detection score (ByteTrack's fuse_score). */
+  /**
+   * Multiply similarities by the detection score, in the admission of high detections and in
+   * the assignment cost of all pairs (ByteTrack's fuse_score).
+   */
   readonly fuseScore: boolean;
   /**
    * The frame rate the Kalman noise constants are tuned for (ByteTrack: 30 Hz). The filter
@@ -110,7 +135,11 @@ export interface TrackerOptions {
    * detected boxes barely overlap (box and mask IoU near 0). 0 disables it.
    */
   readonly proximityWeight: number;
-  /** Frames an unconfirmed (new) track may go unmatched before it is removed. ByteTrack: 0. */
+  /**
+   * Frames an unconfirmed (new) track may go unmatched before it is removed. ByteTrack: 0.
+   * 2 here: a detector that misses a young object twice (or scores it low twice: low
+   * detections do not confirm) would otherwise give it a new id on its next detection.
+   */
   readonly unconfirmedMaxMisses: number;
   /**
    * For up to this many consecutive unmatched frames, a track with ≥ 3 hits is output
@@ -118,6 +147,14 @@ export interface TrackerOptions {
    * online); 0 = only matched detections are output (ByteTrack).
    */
   readonly coastFrames: number;
+  /**
+   * Lost-track recovery gate: squared Mahalanobis distance (2 degrees of freedom) of a
+   * detection's centre from a lost track's Kalman prediction below which a high detection that
+   * matched nothing else re-finds the track instead of starting a new one (an object back from
+   * an occlusion too long for its box or mask to overlap the prediction). 9.21 = the χ² 99 %
+   * quantile; 0 disables recovery (ByteTrack).
+   */
+  readonly recoveryGate: number;
 }
 
 /** The one defaults object (shared keys equal `DEFAULT_CONFIG.tracking`). */
@@ -136,9 +173,17 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
   referenceFrameRate: 30,
   resolveOverlaps: true,
   proximityWeight: 1,
-  unconfirmedMaxMisses: 1,
+  unconfirmedMaxMisses: 2,
   coastFrames: 1,
+  recoveryGate: 9.21,
 });
+
+/** Lost-track recovery: minimum hits of the track (a velocity estimated from several frames). */
+export const RECOVERY_MIN_HITS = 3;
+/** Lost-track recovery: the detection's height is within this factor of the track's. */
+export const RECOVERY_MAX_SCALE = 2;
+/** A coasted mask must keep at least this fraction of its area inside the frame. */
+export const COAST_MIN_VISIBLE = 0.9;
 
 export type TrackerOptionsInit = Partial<Omit<TrackerOptions, "components">> & {
   readonly components?: Partial<ComponentOptions>;
@@ -172,6 +217,9 @@ export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
     throw new RangeError(
       `tracking.unconfirmedMaxMisses must be an integer ≥ 0, got ${o.unconfirmedMaxMisses}`,
     );
+  }
+  if (!(o.recoveryGate >= 0 && Number.isFinite(o.recoveryGate))) {
+    throw new RangeError(`tracking.recoveryGate must be a finite number ≥ 0, got ${o.recoveryGate}`);
   }
   if (!(o.referenceFrameRate > 0)) {
     throw new RangeError(`tracking.referenceFrameRate must be > 0, got ${o.referenceFrameRate}`);
@@ -324,61 +372,49 @@ export class ByteTracker {
     const masks = new DetectionMasks(inst.masks);
     const trackOf = new Int32Array(n).fill(0); // det → track id (0 = none)
     const matched = new Set<Track>();
+    const take = (t: Track, d: number): void => {
+      t.update(boxes, 4 * d, scores[d]!, masks.get(d), now, (now - t.lastSeenS) * o.referenceFrameRate);
+      trackOf[d] = t.id;
+      matched.add(t);
+    };
 
-    const match = (
-      tracks: readonly Track[],
-      dets: readonly number[],
-      minSim: number,
-      fuse: boolean,
-    ): { tracks: Track[]; dets: number[] } => {
-      const rows = tracks.length;
-      const cols = dets.length;
-      if (rows === 0 || cols === 0) return { tracks: [...tracks], dets: [...dets] };
+    // 2. One assignment: every live track × high and low detections, BYTE's admission per pair.
+    const tracks = this.tracks;
+    const dets = [...high, ...low];
+    const rows = tracks.length;
+    const cols = dets.length;
+    let unmatchedHigh = high;
+    if (rows > 0 && cols > 0) {
       const cost = new Float64Array(rows * cols).fill(Infinity);
       for (let r = 0; r < rows; r++) {
         const t = tracks[r]!;
+        const minHigh = t.state === "new" ? o.unconfirmedMatchThreshold : o.matchThreshold;
         for (let c = 0; c < cols; c++) {
           const d = dets[c]!;
-          let s = this.similarity(t, inst, d, masks);
-          if (fuse) s *= scores[d]!;
-          if (s > 0 && s >= minSim) cost[r * cols + c] = 1 - s;
+          const isLow = c >= high.length;
+          if (isLow && t.state !== "tracked") continue;
+          const s = this.similarity(t, inst, d, masks);
+          if (!(s > 0)) continue;
+          const f = o.fuseScore ? s * scores[d]! : s;
+          if (isLow ? s >= o.lowScoreMatchThreshold : f >= minHigh) cost[r * cols + c] = 1 - f;
         }
       }
-      const a = solveAssignment(cost, rows, cols, 1 - minSim);
-      const restTracks: Track[] = [];
+      // Every admitted pair is worth taking (cost < 1); the assignment minimises the total.
+      const a = solveAssignment(cost, rows, cols, 1);
       for (let r = 0; r < rows; r++) {
-        const t = tracks[r]!;
         const c = a.rowToCol[r]!;
-        if (c < 0) {
-          restTracks.push(t);
-          continue;
-        }
-        const d = dets[c]!;
-        t.update(boxes, 4 * d, scores[d]!, masks.get(d), now, (now - t.lastSeenS) * o.referenceFrameRate);
-        trackOf[d] = t.id;
-        matched.add(t);
+        if (c >= 0) take(tracks[r]!, dets[c]!);
       }
-      const restDets = dets.filter((_, c) => a.colToRow[c]! < 0);
-      return { tracks: restTracks, dets: restDets };
-    };
+      unmatchedHigh = high.filter((_, c) => a.colToRow[c]! < 0);
+    }
 
-    const pool = this.tracks.filter((t) => t.state === "tracked" || t.state === "lost");
-    const unconfirmed = this.tracks.filter((t) => t.state === "new");
-
-    // Stage 1: tracked + lost × high.
-    const s1 = match(pool, high, o.matchThreshold, o.fuseScore);
-    // Stage 2: remaining tracked × low.
-    match(
-      s1.tracks.filter((t) => t.state === "tracked"),
-      low,
-      o.lowScoreMatchThreshold,
-      false,
-    );
-    // Stage 3: unconfirmed × remaining high.
-    const s3 = match(unconfirmed, s1.dets, o.unconfirmedMatchThreshold, o.fuseScore);
+    // 3. Lost-track recovery for high detections that would start new tracks.
+    if (o.recoveryGate > 0 && unmatchedHigh.length > 0) {
+      unmatchedHigh = this.recover(inst, unmatchedHigh, take);
+    }
     this.ageUnmatched(matched);
-    // Stage 4: new tracks.
-    for (const d of s3.dets) {
+    // 5. New tracks.
+    for (const d of unmatchedHigh) {
       if (scores[d]! < o.newTrackThreshold) continue;
       const t = new Track(
         this.nextId++,
@@ -408,7 +444,11 @@ export class ByteTracker {
     if (k > 0) {
       for (const t of this.tracks) {
         if (t.state !== "lost" || t.lostFrames > k || t.hits < 3 || t.mask === null) continue;
-        const c = shiftedSpansToRle(t.mask, t.maskShiftX(), t.maskShiftY());
+        const dx = t.maskShiftX();
+        const dy = t.maskShiftY();
+        // Leaving the frame: not coasted.
+        if (shiftedArea(t.mask, dx, dy) < COAST_MIN_VISIBLE * t.mask.area) continue;
+        const c = shiftedSpansToRle(t.mask, dx, dy);
         if (c.box !== null) extra.push({ t, mask: c.mask, box: c.box });
       }
     }
@@ -436,6 +476,39 @@ export class ByteTracker {
     });
     const aug: Instances = { count, boxes, scores, classIds, masks: all };
     return this.output(result, aug, ids, spans);
+  }
+
+  /**
+   * Matches lost tracks (≥ RECOVERY_MIN_HITS hits) to the detections `dets` by the Kalman gate
+   * of their centre (`recoveryGate`) and a height within RECOVERY_MAX_SCALE; returns the
+   * detections left.
+   */
+  private recover(inst: Instances, dets: readonly number[], take: (t: Track, d: number) => void): number[] {
+    const lost = this.tracks.filter((t) => t.state === "lost" && t.hits >= RECOVERY_MIN_HITS);
+    const rows = lost.length;
+    const cols = dets.length;
+    if (rows === 0) return [...dets];
+    const gate = this.options.recoveryGate;
+    const b = inst.boxes;
+    const cost = new Float64Array(rows * cols).fill(Infinity);
+    for (let r = 0; r < rows; r++) {
+      const t = lost[r]!;
+      const th = t.box[3]! - t.box[1]!;
+      for (let c = 0; c < cols; c++) {
+        const d = dets[c]!;
+        if (t.classId !== inst.classIds[d]) continue;
+        const dh = b[4 * d + 3]! - b[4 * d + 1]!;
+        if (!(dh <= RECOVERY_MAX_SCALE * th && th <= RECOVERY_MAX_SCALE * dh)) continue;
+        const m2 = t.centreDistance2(b, 4 * d);
+        if (m2 <= gate) cost[r * cols + c] = m2 / gate;
+      }
+    }
+    const a = solveAssignment(cost, rows, cols, 1);
+    for (let r = 0; r < rows; r++) {
+      const c = a.rowToCol[r]!;
+      if (c >= 0) take(lost[r]!, dets[c]!);
+    }
+    return dets.filter((_, c) => a.colToRow[c]! < 0);
   }
 
   /** Unmatched tracked → lost; unmatched new → removed. */

@@ -87,3 +87,31 @@ export function idsByTag(
   }
   return out;
 }
+
+/**
+ * Runs `dets(i)` through `tracker` for `n` frames (stamps at `fps`); returns per frame the
+ * tag → track id map and the outputs.
+ */
+export function runScene(
+  tracker: { update(r: SegmentationResult): SegmentationResult },
+  n: number,
+  dets: (i: number) => Det[],
+  f: { w: number; h: number; fps?: number },
+): { ids: Map<string, number>[]; outputs: SegmentationResult[] } {
+  const ids: Map<string, number>[] = [];
+  const outputs: SegmentationResult[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = dets(i);
+    const input = frame(d, { ...f, index: i });
+    const out = tracker.update(input);
+    outputs.push(out);
+    ids.push(
+      idsByTag(
+        input,
+        d.map((x) => x.tag),
+        out,
+      ),
+    );
+  }
+  return { ids, outputs };
+}
