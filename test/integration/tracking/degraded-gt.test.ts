@@ -6,10 +6,12 @@
  * (100 px: smaller GT instances are ignore regions, like Cityscapes' minRegionSize), so
  * detections are made for GT instances of ≥ 100 px only.
  *
- * Two degradations: MODERATE (3 % dropped, 1 px shifts) asserts an IDF1 floor; STRONG (10 %
- * dropped, 2 px shifts) is asserted relative to the same detections with oracle (GT) ids, since
- * there the detections cap IDF1 near 0.905. Controls: without tracking (a fresh id per detection
- * per frame) IDF1 is far lower, so the metric and the test can fail.
+ * Two degradations: MODERATE (3 % dropped, 1 px shifts) and STRONG (10 % dropped, 2 px shifts).
+ * Three references on the same detections: oracle ids (the GT id of each detection: the
+ * ceiling the detections allow), short-gap oracle ids (GT ids, but a new id whenever an object
+ * went ≥ SHORT_GAP frames without a detection: perfect association that cannot re-identify
+ * after an occlusion) and no tracking (a fresh id per detection per frame, so the metric and
+ * the test can fail).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -43,11 +45,11 @@ const LOW_BAND: readonly [number, number] = [0.15, 0.5];
 const DETECTION_SEED = 0xde7;
 
 /**
- * Two test-controlled amounts of degradation (see degrade.ts). MODERATE is what the issue's
- * bound (IDF1 ≥ 0.95) is asserted on: a few dropped detections, 1 px mask shifts, eroded or
- * dilated boundaries, jittered boxes and low-score detections that only BYTE's second stage can
- * use. STRONG (10 % dropped, 2 px shifts) is asserted relative to oracle ids, because the
- * detections themselves cap IDF1 near 0.905 there.
+ * Two test-controlled amounts of degradation (see degrade.ts). MODERATE is the level of the
+ * issue's bound (IDF1 ≥ 0.95): a few dropped detections, 1 px mask shifts, eroded or dilated
+ * boundaries, jittered boxes and low-score detections that only BYTE's low-score rule can use.
+ * STRONG (10 % dropped, 2 px shifts) is asserted relative to oracle ids, because the detections
+ * themselves cap IDF1 near 0.90 there.
  */
 const MODERATE: Degradation = {
   minPixels: MIN_PIXELS,
@@ -71,16 +73,23 @@ const STRONG: Degradation = {
 };
 
 /**
- * Regression floor for MODERATE: measured 0.908 (oracle ids 0.967). The issue's target is 0.95;
- * cars, trucks, buses and riders reach it (0.95–0.98) but persons do not (0.80, 12 ID switches:
- * small pedestrians walking close together), so the target is not met yet.
+ * MODERATE, measured: IDF1 0.944 (before the association changes of issue 6: 0.900; oracle ids
+ * 0.967, short-gap oracle 0.937). The issue's bound, 0.95, is not met: what is left is
+ * dominated by objects back from full occlusions of 6–24 frames (0.35–1.4 s) with perspective
+ * motion (a pedestrian approaching the camera comes back 1.5× taller, 50 px off), a car that
+ * comes back *behind* where it vanished, two 9 px tall cars in a queue whose boxes overlap, and
+ * a car leaving the frame. The short-gap oracle (perfect ids, no re-identification after
+ * ≥ SHORT_GAP frames unseen) scores 0.937: reaching 0.95 needs re-identification across those
+ * occlusions (e.g. by appearance), which this motion-and-mask tracker does not have.
  */
-const MODERATE_MIN_IDF1 = 0.9;
-/** Regression floor: measured 0.879 (before this tracker revision: 0.804). */
-const MIN_IDF1 = 0.87;
-/** Oracle-id IDF1 minus tracker IDF1 on the same detections: measured 0.026 (before: 0.101). */
-const MAX_ASSOCIATION_LOSS = 0.03;
-/** The issue's done-when bound; unreachable here, see the module comment. */
+const MODERATE_MIN_IDF1 = 0.94;
+/** STRONG, measured: IDF1 0.865 (before: 0.829), oracle ids 0.901. */
+const STRONG_MIN_IDF1 = 0.86;
+/** Oracle-id IDF1 minus tracker IDF1, STRONG: measured 0.036 (before: 0.072). */
+const MAX_ASSOCIATION_LOSS = 0.04;
+/** A new short-gap-oracle id after this many frames without a detection (0.29 s at 17 fps). */
+const SHORT_GAP = 5;
+/** The issue's done-when bound (see MODERATE_MIN_IDF1). */
 const ISSUE_IDF1 = 0.95;
 const MAX_CONTROL_IDF1 = 0.5;
 
@@ -102,6 +111,7 @@ interface Scenario {
   readonly tracked: EvalResult;
   readonly control: EvalResult;
   readonly oracle: EvalResult;
+  readonly shortGap: EvalResult;
 }
 
 /** GT tree once; detections degraded by `degradation`; tracked, untracked and oracle predictions scored. */
@@ -110,11 +120,16 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
     const predTracked = join(root, `${name}-tracked`);
     const predControl = join(root, `${name}-untracked`);
     const predOracle = join(root, `${name}-oracle`);
+    const predShortGap = join(root, `${name}-short-gap`);
 
     const tracker = new MultiSourceTracker(trackingOptions());
     const writer = new PredictionWriter(predTracked);
     const controlWriter = new PredictionWriter(predControl);
     const oracleWriter = new PredictionWriter(predOracle);
+    const shortGapWriter = new PredictionWriter(predShortGap);
+    /** Short-gap oracle: per GT value, the last frame with a detection and its id segment. */
+    const lastSeen = new Map<number, number>();
+    const segment = new Map<number, number>();
     const stats = emptyStats();
     const data = new Uint8Array(WIDTH * HEIGHT * 3);
     let freshId = 1;
@@ -167,11 +182,21 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
           instances: { ...instances, trackIds: Int32Array.from(gtValues) },
         });
         await oracleWriter.write({ frame, result: ideal });
+        const shortGapIds = Int32Array.from(gtValues, (v) => {
+          const key = s * 65536 + v;
+          const last = lastSeen.get(key);
+          if (last !== undefined && f - last > SHORT_GAP) segment.set(key, (segment.get(key) ?? 0) + 1);
+          lastSeen.set(key, f);
+          return v + 65536 * (segment.get(key) ?? 0);
+        });
+        const shortGap = makeResult({ ...result, instances: { ...instances, trackIds: shortGapIds } });
+        await shortGapWriter.write({ frame, result: shortGap });
       }
     }
     await writer.close();
     await controlWriter.close();
     await oracleWriter.close();
+    await shortGapWriter.close();
     console.log(
       `${name}: degraded GT detections (seed ${SEED}, ${SEQUENCES}x${FRAMES} frames ${WIDTH}x${HEIGHT} @ ${FPS} fps):`,
       JSON.stringify(stats),
@@ -180,6 +205,7 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
       tracked: await evaluate({ gt, pred: predTracked, tasks: ["tracking"] }),
       control: await evaluate({ gt, pred: predControl, tasks: ["tracking"] }),
       oracle: await evaluate({ gt, pred: predOracle, tasks: ["tracking"] }),
+      shortGap: await evaluate({ gt, pred: predShortGap, tasks: ["tracking"] }),
     };
   }
 }
@@ -216,25 +242,36 @@ describe("tracker on held-out synthetic sequences with degraded GT detections", 
     const lines = [figures("combined", t.detAveraged), figures("class-avg", t.classAveraged)];
     for (const [cls, sc] of Object.entries(t.classes)) lines.push(figures(cls, sc));
     lines.push(figures("oracle ids", r.oracle.tracking!.detAveraged));
+    lines.push(figures(`gap<${SHORT_GAP} ids`, r.shortGap.tracking!.detAveraged));
     lines.push(figures("untracked", r.control.tracking!.detAveraged));
     console.log(`${name} (DEFAULT_CONFIG.tracking):\n${lines.join("\n")}`);
   }
 
-  it(`moderate degradation: IDF1 ≥ ${MODERATE_MIN_IDF1} (detection-averaged)`, () => {
+  it(`moderate degradation: IDF1 ≥ ${MODERATE_MIN_IDF1}, at least the short-gap oracle's`, () => {
     report("moderate", moderate);
     const t = moderate.tracked.tracking!;
     expect(moderate.tracked.frames).toBe(SEQUENCES * FRAMES);
     expect(t.sequences).toBe(SEQUENCES);
     expect(t.minGtArea).toBe(MIN_PIXELS);
     expect(t.detAveraged.identity.idf1).toBeGreaterThanOrEqual(MODERATE_MIN_IDF1);
+    // Association at least as good as perfect ids that cannot bridge occlusions ≥ SHORT_GAP.
+    expect(t.detAveraged.identity.idf1).toBeGreaterThanOrEqual(
+      moderate.shortGap.tracking!.detAveraged.identity.idf1,
+    );
   });
 
-  it(`strong degradation: IDF1 ≥ ${MIN_IDF1}, within ${MAX_ASSOCIATION_LOSS} of oracle ids`, () => {
+  // Issue 6's bound, not met yet (see MODERATE_MIN_IDF1): an expected failure, so that this
+  // turns red — and is made a plain assertion — when a tracker change reaches it.
+  it.fails(`moderate degradation: IDF1 ≥ ${ISSUE_IDF1} (issue 6; not met yet)`, () => {
+    expect(moderate.tracked.tracking!.detAveraged.identity.idf1).toBeGreaterThanOrEqual(ISSUE_IDF1);
+  });
+
+  it(`strong degradation: IDF1 ≥ ${STRONG_MIN_IDF1}, within ${MAX_ASSOCIATION_LOSS} of oracle ids`, () => {
     report("strong", strong);
     const t = strong.tracked.tracking!.detAveraged.identity.idf1;
-    expect(t).toBeGreaterThanOrEqual(MIN_IDF1);
+    expect(t).toBeGreaterThanOrEqual(STRONG_MIN_IDF1);
     expect(strong.oracle.tracking!.detAveraged.identity.idf1 - t).toBeLessThanOrEqual(MAX_ASSOCIATION_LOSS);
-    // The detections themselves cap IDF1 here (10 % dropped): why this case is relative.
+    // The detections themselves cap IDF1 here (10 % dropped).
     expect(strong.oracle.tracking!.detAveraged.identity.idf1).toBeLessThan(ISSUE_IDF1);
   });
 
