@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TRAIN_ID_TO_ID } from "../../../src/frames/labels.js";
+import { deeplabLogitsBuffer, useDeeplabSimd } from "../../../src/inference/adapters/deeplab.js";
 import {
   decode,
   decodeDeeplab,
@@ -125,72 +126,94 @@ describe("deeplab adapter on real ORT outputs", () => {
     );
   });
 
-  it("argmax path equals a per-pixel argmax + nearest lookup (ties, odd sizes, letterbox, C=5 and 19)", () => {
-    // Reference: per frame pixel, the logit pixel containing its centre, first maximum over C.
-    const rng = new Rng(11);
-    const cases: { c: number; lw: number; lh: number; g: AdapterContext["geometry"] }[] = [
-      {
-        c: 19,
-        lw: 64,
-        lh: 32,
-        g: { netWidth: 64, netHeight: 32, frameWidth: 64, frameHeight: 32, resize: "stretch" },
-      },
-      {
-        c: 19,
-        lw: 64,
-        lh: 32,
-        g: { netWidth: 64, netHeight: 32, frameWidth: 200, frameHeight: 77, resize: "stretch" },
-      },
-      {
-        c: 5,
-        lw: 32,
-        lh: 16,
-        g: { netWidth: 64, netHeight: 32, frameWidth: 50, frameHeight: 13, resize: "stretch" },
-      },
-      {
-        c: 19,
-        lw: 40,
-        lh: 40,
-        g: { netWidth: 40, netHeight: 40, frameWidth: 96, frameHeight: 48, resize: "letterbox" },
-      },
-    ];
-    for (const { c, lw, lh, g } of cases) {
-      const plane = lw * lh;
-      // Values from a small set, so ties between classes are common.
-      const data = Float32Array.from({ length: c * plane }, () => Math.floor(rng.next() * 4));
-      const lut = Array.from({ length: c }, (_, k) => (k === 2 ? -1 : 3 + k));
-      const r = decodeDeeplab(
-        { out: { dims: [1, c, lh, lw], data } },
-        { ...ctx(1, 1), geometry: g, labels: { toLabelId: lut } },
-      );
-      const { frameWidth: W, frameHeight: H } = g;
-      const s =
-        g.resize === "stretch"
-          ? [g.netWidth / W, g.netHeight / H]
-          : [Math.min(g.netWidth / W, g.netHeight / H)];
-      const sx = s[0]!;
-      const sy = s[1] ?? sx;
-      const padX = g.resize === "stretch" ? 0 : Math.round((g.netWidth - Math.round(W * sx)) / 2 - 0.1);
-      const padY = g.resize === "stretch" ? 0 : Math.round((g.netHeight - Math.round(H * sy)) / 2 - 0.1);
-      const clamp = (v: number, n: number): number => Math.min(n - 1, Math.max(0, v));
-      const exp = new Uint8Array(W * H);
-      for (let y = 0; y < H; y++) {
-        const ly = clamp(Math.floor(((y + 0.5) * sy + padY) * (lh / g.netHeight)), lh);
-        for (let x = 0; x < W; x++) {
-          const lx = clamp(Math.floor(((x + 0.5) * sx + padX) * (lw / g.netWidth)), lw);
-          let best = -Infinity;
-          let arg = 0;
-          for (let k = 0; k < c; k++) {
-            const v = data[k * plane + ly * lw + lx]!;
-            if (v > best) {
-              best = v;
-              arg = k;
-            }
-          }
-          exp[y * W + x] = Math.max(0, lut[arg]!);
+  it.each(["simd", "simd in place", "js"] as const)(
+    "argmax path (%s) equals a per-pixel argmax + nearest lookup (ties, odd sizes, letterbox, C=1, 5, 19)",
+    (mode) => {
+      // Reference: per frame pixel, the logit pixel containing its centre, first maximum over C.
+      const rng = new Rng(11);
+      const cases: { c: number; lw: number; lh: number; g: AdapterContext["geometry"] }[] = [
+        {
+          c: 19,
+          lw: 64,
+          lh: 32,
+          g: { netWidth: 64, netHeight: 32, frameWidth: 64, frameHeight: 32, resize: "stretch" },
+        },
+        {
+          c: 19,
+          lw: 64,
+          lh: 32,
+          g: { netWidth: 64, netHeight: 32, frameWidth: 200, frameHeight: 77, resize: "stretch" },
+        },
+        {
+          c: 5,
+          lw: 32,
+          lh: 16,
+          g: { netWidth: 64, netHeight: 32, frameWidth: 50, frameHeight: 13, resize: "stretch" },
+        },
+        {
+          c: 19,
+          lw: 37,
+          lh: 11,
+          g: { netWidth: 37, netHeight: 11, frameWidth: 37, frameHeight: 11, resize: "stretch" },
+        },
+        {
+          c: 1,
+          lw: 37,
+          lh: 11,
+          g: { netWidth: 37, netHeight: 11, frameWidth: 80, frameHeight: 20, resize: "stretch" },
+        },
+        {
+          c: 19,
+          lw: 40,
+          lh: 40,
+          g: { netWidth: 40, netHeight: 40, frameWidth: 96, frameHeight: 48, resize: "letterbox" },
+        },
+      ];
+      for (const { c, lw, lh, g } of cases) {
+        const plane = lw * lh;
+        // Values from a small set, so ties between classes are common.
+        let data: Float32Array = Float32Array.from({ length: c * plane }, () => Math.floor(rng.next() * 4));
+        useDeeplabSimd(mode !== "js");
+        if (mode === "simd in place") {
+          const view = deeplabLogitsBuffer(c, plane)!;
+          view.set(data);
+          data = view;
         }
+        const lut = Array.from({ length: c }, (_, k) => (k === 2 ? -1 : 3 + k));
+        const r = decodeDeeplab(
+          { out: { dims: [1, c, lh, lw], data } },
+          { ...ctx(1, 1), geometry: g, labels: { toLabelId: lut } },
+        );
+        const { frameWidth: W, frameHeight: H } = g;
+        const s =
+          g.resize === "stretch"
+            ? [g.netWidth / W, g.netHeight / H]
+            : [Math.min(g.netWidth / W, g.netHeight / H)];
+        const sx = s[0]!;
+        const sy = s[1] ?? sx;
+        const padX = g.resize === "stretch" ? 0 : Math.round((g.netWidth - Math.round(W * sx)) / 2 - 0.1);
+        const padY = g.resize === "stretch" ? 0 : Math.round((g.netHeight - Math.round(H * sy)) / 2 - 0.1);
+        const clamp = (v: number, n: number): number => Math.min(n - 1, Math.max(0, v));
+        const exp = new Uint8Array(W * H);
+        for (let y = 0; y < H; y++) {
+          const ly = clamp(Math.floor(((y + 0.5) * sy + padY) * (lh / g.netHeight)), lh);
+          for (let x = 0; x < W; x++) {
+            const lx = clamp(Math.floor(((x + 0.5) * sx + padX) * (lw / g.netWidth)), lw);
+            let best = -Infinity;
+            let arg = 0;
+            for (let k = 0; k < c; k++) {
+              const v = data[k * plane + ly * lw + lx]!;
+              if (v > best) {
+                best = v;
+                arg = k;
+              }
+            }
+            exp[y * W + x] = Math.max(0, lut[arg]!);
+          }
+        }
+        expect(r.semantic!.classIds).toEqual(exp);
       }
-      expect(r.semantic!.classIds).toEqual(exp);
-    }
-  });
+      useDeeplabSimd(true);
+    },
+  );
 });

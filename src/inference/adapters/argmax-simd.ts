@@ -1,0 +1,335 @@
+/**
+ * Class argmax over C logit planes with WebAssembly SIMD (128-bit, in Node since 16.4): the
+ * DeepLab adapter's hot loop, ≈ 3–4× faster than the best plain-JS loop (measured 1.0–1.3 ms
+ * vs ≈ 4 ms for 19 × 512×256 on this 2-core VM).
+ *
+ * The module is a few hundred bytes assembled here from the opcode list below (no toolchain,
+ * no binary blob). Its one function `argmax(data, c, plane4, lut, from, to, out, best)` works
+ * like the JS loop in deeplab.ts: channel-major over tiles of TILE pixels — the running
+ * maximum of a tile (8 KB) stays in L1 while each class plane streams through it 16 pixels
+ * (four f32x4 vectors, one i8x16 of labels) at a time. `f32x4.gt` keeps the first maximum
+ * (ties and NaN behave as `v > best` in JS) and label ids, not class indices, are written.
+ *
+ * Memory layout (one instance per thread): [lut 256 B][labels `plane` B][best TILE×4 B]
+ * [logits C×plane×4 B]. `logitsView` hands out the logits region so ORT can write its output
+ * straight into it (a preallocated output); any other Float32Array is copied in first.
+ */
+
+const TILE = 2048;
+const PAGE = 65536;
+
+// --- a minimal WebAssembly encoder (only what the kernel uses) ---------------------------------
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+const I32 = 0x7f;
+const V128 = 0x7b;
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const tee = (i: number): number[] => [0x22, ...uleb(i)];
+const i32 = (n: number): number[] => [0x41, ...sleb(n)];
+const ADD = [0x6a];
+const SUB = [0x6b];
+const MUL = [0x6c];
+const SHL = [0x74];
+const LT_U = [0x49];
+const SELECT = [0x1b];
+const LOAD8_U = [0x2d, 0, 0];
+const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+const V_LOAD = (offset: number): number[] => simd(0x00, 0, ...uleb(offset));
+const V_STORE = (offset: number): number[] => simd(0x0b, 0, ...uleb(offset));
+const I8X16_SPLAT = simd(0x0f);
+const F32X4_GT = simd(0x44);
+const V_BITSELECT = simd(0x52);
+const I8X16_NARROW_I16X8_S = simd(0x65);
+const I16X8_NARROW_I32X4_S = simd(0x85);
+const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
+const BR_IF_LOOP = [0x0d, 0]; // continue the innermost loop
+
+// Locals: parameters 0–7, then i32 8–13, then v128 14–18.
+const DATA = 0,
+  C = 1,
+  PLANE4 = 2,
+  LUT = 3,
+  FROM = 4,
+  TO = 5,
+  OUT = 6,
+  BEST = 7,
+  T0 = 8,
+  T1 = 9,
+  K = 10,
+  P = 11,
+  SRC = 12,
+  Q4 = 13,
+  LAB = 14,
+  M = [15, 16, 17, 18];
+
+/** Address expressions: data byte of pixel p in the current plane, and best byte of p in the tile. */
+const srcAddr = [...get(SRC), ...get(P), ...i32(2), ...SHL, ...ADD];
+const bestAddr = [...get(BEST), ...get(Q4), ...ADD];
+
+/** best[j] = v > best[j] ? v : best[j] for 4 pixels (vector j of 4), the mask kept in M[j]. */
+const update = (j: number): number[] => [
+  ...bestAddr,
+  ...srcAddr,
+  ...V_LOAD(16 * j),
+  ...bestAddr,
+  ...V_LOAD(16 * j),
+  ...srcAddr,
+  ...V_LOAD(16 * j),
+  ...bestAddr,
+  ...V_LOAD(16 * j),
+  ...F32X4_GT,
+  ...tee(M[j]!),
+  ...V_BITSELECT,
+  ...V_STORE(16 * j),
+];
+
+const body: number[] = [
+  ...get(FROM),
+  ...set(T0),
+  ...loop([
+    // t1 = min(t0 + TILE, to)
+    ...get(T0),
+    ...i32(TILE),
+    ...ADD,
+    ...get(TO),
+    ...get(T0),
+    ...i32(TILE),
+    ...ADD,
+    ...get(TO),
+    ...LT_U,
+    ...SELECT,
+    ...set(T1),
+    // class 0: best = plane 0, labels = lut[0]
+    ...get(LUT),
+    ...LOAD8_U,
+    ...I8X16_SPLAT,
+    ...set(LAB),
+    ...get(T0),
+    ...set(P),
+    ...loop([
+      ...get(P),
+      ...get(T0),
+      ...SUB,
+      ...i32(2),
+      ...SHL,
+      ...set(Q4),
+      ...[0, 1, 2, 3].flatMap((j) => [
+        ...bestAddr,
+        ...get(DATA),
+        ...get(P),
+        ...i32(2),
+        ...SHL,
+        ...ADD,
+        ...V_LOAD(16 * j),
+        ...V_STORE(16 * j),
+      ]),
+      ...get(OUT),
+      ...get(P),
+      ...ADD,
+      ...get(LAB),
+      ...V_STORE(0),
+      ...get(P),
+      ...i32(16),
+      ...ADD,
+      ...tee(P),
+      ...get(T1),
+      ...LT_U,
+      ...BR_IF_LOOP,
+    ]),
+    // classes 1 … c−1
+    ...i32(1),
+    ...set(K),
+    ...loop([
+      ...get(LUT),
+      ...get(K),
+      ...ADD,
+      ...LOAD8_U,
+      ...I8X16_SPLAT,
+      ...set(LAB),
+      ...get(DATA),
+      ...get(K),
+      ...get(PLANE4),
+      ...MUL,
+      ...ADD,
+      ...set(SRC),
+      ...get(T0),
+      ...set(P),
+      ...loop([
+        ...get(P),
+        ...get(T0),
+        ...SUB,
+        ...i32(2),
+        ...SHL,
+        ...set(Q4),
+        ...update(0),
+        ...update(1),
+        ...update(2),
+        ...update(3),
+        // out[p..p+16] = mask ? lab : out[p..p+16], the four i32 masks narrowed to 16 bytes
+        ...get(OUT),
+        ...get(P),
+        ...ADD,
+        ...get(LAB),
+        ...get(OUT),
+        ...get(P),
+        ...ADD,
+        ...V_LOAD(0),
+        ...get(M[0]!),
+        ...get(M[1]!),
+        ...I16X8_NARROW_I32X4_S,
+        ...get(M[2]!),
+        ...get(M[3]!),
+        ...I16X8_NARROW_I32X4_S,
+        ...I8X16_NARROW_I16X8_S,
+        ...V_BITSELECT,
+        ...V_STORE(0),
+        ...get(P),
+        ...i32(16),
+        ...ADD,
+        ...tee(P),
+        ...get(T1),
+        ...LT_U,
+        ...BR_IF_LOOP,
+      ]),
+      ...get(K),
+      ...i32(1),
+      ...ADD,
+      ...tee(K),
+      ...get(C),
+      ...LT_U,
+      ...BR_IF_LOOP,
+    ]),
+    ...get(T1),
+    ...tee(T0),
+    ...get(TO),
+    ...LT_U,
+    ...BR_IF_LOOP,
+  ]),
+];
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const locals = vec([
+    [...uleb(6), I32],
+    [...uleb(5), V128],
+  ]);
+  const func = [...locals, ...body, 0x0b];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 8 }, () => [I32])), 0x00]])), // (i32 ×8) → ()
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])), // memory, min 1 page
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...name("argmax"), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(func.length), ...func]])),
+  ]);
+}
+
+type Kernel = (
+  data: number,
+  c: number,
+  plane4: number,
+  lut: number,
+  from: number,
+  to: number,
+  out: number,
+  best: number,
+) => void;
+
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** The kernel with its memory. Not thread-safe: one per thread (module-level in the adapter). */
+export class SimdArgmax {
+  private readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private readonly kernel: Kernel;
+  private plane = 0;
+
+  private constructor(module: WebAssembly.Module) {
+    const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.kernel = inst.exports.argmax as Kernel;
+  }
+
+  /** undefined where WebAssembly SIMD is unavailable (the caller keeps its JS loop). */
+  static create(): SimdArgmax | undefined {
+    try {
+      const bytes = moduleBytes();
+      if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return undefined;
+      return new SimdArgmax(new WebAssembly.Module(bytes));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private static readonly LABELS_AT = 256;
+  private get bestAt(): number {
+    return align(SimdArgmax.LABELS_AT + this.plane, 64);
+  }
+  private get logitsAt(): number {
+    return align(this.bestAt + TILE * 4, 64);
+  }
+
+  /** Lays the memory out for c × plane logits; growing detaches every view handed out before. */
+  private reserve(c: number, plane: number): void {
+    this.plane = plane;
+    const need = this.logitsAt + c * plane * 4;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
+  }
+
+  /**
+   * A Float32Array of c × plane logits inside the kernel's memory, for ORT to write its output
+   * into (a preallocated output): `argmax` then reads it in place, with no copy. A call with
+   * another plane size moves the region (the view is then copied like any other array) and may
+   * grow the memory, which detaches the view: check `byteLength` before reuse.
+   */
+  logitsView(c: number, plane: number): Float32Array {
+    this.reserve(c, plane);
+    return new Float32Array(this.memory.buffer, this.logitsAt, c * plane);
+  }
+
+  /**
+   * Label ids (`lut[argmax]`) of logit pixels [from, from + n) where n is (to − from) rounded
+   * down to a multiple of 16, written to the returned view's indices [from, from + n); the view
+   * covers the whole plane and is valid until the next call. The caller handles the < 16-pixel
+   * tail. `data`: c planes of `plane` float32 each.
+   */
+  argmax(
+    data: Float32Array,
+    c: number,
+    plane: number,
+    lut: Uint8Array,
+    from: number,
+    to: number,
+  ): { labels: Uint8Array; end: number } {
+    this.reserve(c, plane);
+    const end = from + ((to - from) & ~15);
+    new Uint8Array(this.memory.buffer, 0, 256).set(lut.subarray(0, Math.min(256, lut.length)));
+    const at = this.logitsAt;
+    const inPlace = data.buffer === this.memory.buffer && data.byteOffset === at;
+    if (!inPlace && end > from) {
+      const f32 = new Float32Array(this.memory.buffer, at, c * plane);
+      for (let k = 0, o = 0; k < c; k++, o += plane) f32.set(data.subarray(o + from, o + end), o + from);
+    }
+    if (end > from) this.kernel(at, c, plane * 4, 0, from, end, SimdArgmax.LABELS_AT, this.bestAt);
+    return { labels: new Uint8Array(this.memory.buffer, SimdArgmax.LABELS_AT, plane), end };
+  }
+}
