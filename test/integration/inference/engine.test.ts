@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeFrame, type Frame } from "../../../src/frames/frame.js";
 import { InputError, type Problem } from "../../../src/frames/problem.js";
+import * as ort from "onnxruntime-node";
+import { labelMapOf } from "../../../src/inference/adapter-options.js";
+import { decodeDeeplab } from "../../../src/inference/adapters/index.js";
 import { resolveModel } from "../../../src/inference/model.js";
 import {
   EngineClosedError,
@@ -10,6 +13,8 @@ import {
   InferenceError,
   WorkerCrashedError,
 } from "../../../src/inference/pool.js";
+import { Preprocessor } from "../../../src/inference/preprocess.js";
+import { toOutputs } from "../../../src/inference/session.js";
 
 const FIX = join(import.meta.dirname, "..", "..", "fixtures", "models");
 const tiny = resolveModel("engine_seg_tiny", FIX);
@@ -72,6 +77,27 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
     const e = await engine({ workers: 2 });
     const [a, b] = await Promise.all([e.infer(frame(5)), e.infer(frame(5))]);
     expect(Buffer.from(a.semantic!.classIds).equals(Buffer.from(b.semantic!.classIds))).toBe(true);
+  });
+
+  it("worker result (logits written into the argmax's memory) = preprocess → run → decode in this thread", async () => {
+    const e = await engine({ workers: 1 });
+    const m = tiny.manifest;
+    const s = await ort.InferenceSession.create(tiny.onnxPath);
+    try {
+      for (const id of [1, 2]) {
+        const f = frame(id);
+        const pre = new Preprocessor(m.input);
+        const geometry = pre.run(f);
+        const input = new ort.Tensor("float32", pre.tensor, [1, 3, m.input.height, m.input.width]);
+        const outputs = toOutputs(await s.run({ [m.input.name]: input }));
+        const ctx = { geometry, labels: labelMapOf(m), frameId: id, sourceId: "test", stampNs: f.stampNs };
+        const direct = decodeDeeplab(outputs, ctx, { outputName: m.outputs.logits! });
+        const viaWorker = await e.infer(f);
+        expect(viaWorker.semantic!.classIds).toEqual(direct.semantic!.classIds);
+      }
+    } finally {
+      await s.release();
+    }
   });
 
   it.each(["exit", "throw"] as const)(
