@@ -169,6 +169,12 @@ function argmaxLabels(
   }
 }
 
+/** True when xs maps frame column x to logit column ⌊x / f⌋ (an exact f× nearest stretch). */
+function isRepeat(xs: Int32Array, f: number): boolean {
+  for (let x = 0; x < xs.length; x++) if (xs[x] !== Math.floor(x / f)) return false;
+  return true;
+}
+
 /** True when the tables map frame pixel i to logit pixel i on both axes (frame = logit grid). */
 function isIdentity(xs: Int32Array, ys: Int32Array, lw: number, lh: number): boolean {
   if (xs.length !== lw || ys.length !== lh) return false;
@@ -221,6 +227,11 @@ export function decodeDeeplab(
         while (++y < H && ys[y]! <= r1 + 1) r1 = ys[y]!;
         lab = labelsOf(r0 * lw, (r1 + 1) * lw, labelScratch);
       }
+      // Columns: an exact 2× or 4× stretch writes each label as one 16/32-bit word (byte
+      // replicated); any other map looks every pixel up in xs.
+      const f = W === 2 * lw && isRepeat(xs, 2) ? 2 : W === 4 * lw && isRepeat(xs, 4) ? 4 : 1;
+      const out16 = f === 2 ? new Uint16Array(out.buffer, out.byteOffset, out.length >> 1) : undefined;
+      const out32 = f === 4 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
       for (let y = 0; y < H; y++) {
         const row = y * W;
         if (y > 0 && ys[y] === ys[y - 1]) {
@@ -228,7 +239,13 @@ export function decodeDeeplab(
           continue;
         }
         const src = ys[y]! * lw;
-        for (let x = 0; x < W; x++) out[row + x] = lab[src + xs[x]!]!;
+        if (out16 !== undefined) {
+          for (let i = 0, o = row >> 1; i < lw; i++) out16[o + i] = lab[src + i]! * 0x0101;
+        } else if (out32 !== undefined) {
+          for (let i = 0, o = row >> 2; i < lw; i++) out32[o + i] = lab[src + i]! * 0x01010101;
+        } else {
+          for (let x = 0; x < W; x++) out[row + x] = lab[src + xs[x]!]!;
+        }
       }
     }
   } else {

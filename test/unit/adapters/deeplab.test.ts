@@ -127,7 +127,7 @@ describe("deeplab adapter on real ORT outputs", () => {
   });
 
   it.each(["simd", "simd in place", "js"] as const)(
-    "argmax path (%s) equals a per-pixel argmax + nearest lookup (ties, odd sizes, letterbox, C=1, 5, 19)",
+    "argmax path (%s) equals a per-pixel argmax + nearest lookup (ties, odd sizes, 2×/4× stretch, letterbox, C=1, 5, 19)",
     (mode) => {
       // Reference: per frame pixel, the logit pixel containing its centre, first maximum over C.
       const rng = new Rng(11);
@@ -155,6 +155,18 @@ describe("deeplab adapter on real ORT outputs", () => {
           lw: 37,
           lh: 11,
           g: { netWidth: 37, netHeight: 11, frameWidth: 37, frameHeight: 11, resize: "stretch" },
+        },
+        {
+          c: 19,
+          lw: 37,
+          lh: 11,
+          g: { netWidth: 37, netHeight: 11, frameWidth: 74, frameHeight: 22, resize: "stretch" },
+        },
+        {
+          c: 19,
+          lw: 64,
+          lh: 32,
+          g: { netWidth: 64, netHeight: 32, frameWidth: 256, frameHeight: 96, resize: "stretch" },
         },
         {
           c: 1,
