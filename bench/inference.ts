@@ -1,17 +1,30 @@
 /**
- * Inference benchmark (figures and ratios, never pass/fail):
- *   node --import tsx bench/inference.ts [--frames N] [--threads T] [--size WxH] [--json]
+ * Inference benchmark (figures and ratios, never pass/fail), issue 3:
+ *   node --import tsx bench/inference.ts [--frames N] [--threads T] [--sizes WxH,...]
+ *                                        [--models SUBSTR,...] [--idle-ms MS] [--json]
  *
- * Per model: preprocess / run / postprocess p50 (ms, in the worker), main-thread event-loop lag
- * p99 while the engine infers (perf_hooks.monitorEventLoopDelay), postprocess as % of run, and
- * a bare `session.run` loop on the main thread with the same model, input size and threads as
- * the baseline for throughput. Models: the engine fixtures (512×256, 1024×512), the adapters'
- * YOLO-seg fixture (letterbox + instance decode), and every bundled model in models/.
+ * For every adapter's models — the engine fixtures (deeplab, 512×256 and 1024×512 inputs), the
+ * adapters' YOLO-seg fixture (letterbox + instance decode) and every bundled model in models/
+ * (deeplab-synth, yolact-synth) — at each frame size (default 512×256 and 1024×512, synthetic
+ * city frames so the models see scene-like input and produce real detections), one engine with
+ * one worker and T intra-op threads:
+ *   - preprocess / run / postprocess p50 (ms, measured in the worker), postprocess as % of run
+ *     (target ≤ 10 %);
+ *   - the main thread's event-loop lag p99 while the engine infers (monitorEventLoopDelay,
+ *     1 ms resolution; target ≤ 5 ms) beside the same histogram taken just before on an idle
+ *     main thread with nothing inferring, so machine noise (other processes) is visible;
+ *   - engine frames/s against a bare `session.run` loop on the main thread with the same model,
+ *     input size and threads (pre-filled input, no pre/postprocess) measured in the same run —
+ *     the faster of ORT's default session options and the engine's (no intra-op spinning).
+ * Then an A/B of the engine's worker priority (workerNice 0 vs the default +5) on deeplab-synth at
+ * the last frame size, interleaved over --nice-ab-rounds rounds: lag p99 and frames/s of each.
+ * Ends with one table (stdout) or one JSON object (stdout, --json).
  */
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeFrame, type Frame } from "../src/frames/frame.js";
 import { InferenceEngine } from "../src/inference/pool.js";
@@ -21,16 +34,26 @@ import {
   resolveModel,
   type ResolvedModel,
 } from "../src/inference/model.js";
+import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const FRAMES = Number(arg("--frames") ?? 30);
-const THREADS = Number(arg("--threads") ?? availableParallelism());
-const [FW, FH] = (arg("--size") ?? "2048x1024").split("x").map(Number) as [number, number];
-const JSON_OUT = args.includes("--json");
+const { values } = parseArgs({
+  options: {
+    frames: { type: "string", default: "30" },
+    threads: { type: "string", default: String(availableParallelism()) },
+    sizes: { type: "string", default: "512x256,1024x512" },
+    models: { type: "string", default: "" },
+    "idle-ms": { type: "string", default: "1500" },
+    "nice-ab-rounds": { type: "string", default: "3" },
+    json: { type: "boolean", default: false },
+  },
+});
+const FRAMES = Number(values.frames);
+const THREADS = Number(values.threads);
+const SIZES = values.sizes.split(",").map((s) => s.split("x").map(Number) as [number, number]);
+const MODEL_FILTER = values.models.split(",").filter((s) => s.length > 0);
+const IDLE_MS = Number(values["idle-ms"]);
+const NICE_AB_ROUNDS = Number(values["nice-ab-rounds"]);
+const JSON_OUT = values.json;
 const FIX = join(import.meta.dirname, "..", "test", "fixtures", "models");
 
 function p(values: number[], q: number): number {
@@ -38,25 +61,20 @@ function p(values: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 }
 
-function syntheticFrame(id: number): Frame {
-  const data = new Uint8Array(FW * FH * 3);
-  for (let y = 0; y < FH; y++) {
-    for (let x = 0; x < FW; x++) {
-      const o = (y * FW + x) * 3;
-      data[o] = (x + id) & 255;
-      data[o + 1] = y & 255;
-      data[o + 2] = (x ^ y) & 255;
-    }
-  }
-  return makeFrame({
-    id,
-    stampNs: BigInt(id) * 33_000_000n,
-    sourceId: "bench",
-    width: FW,
-    height: FH,
-    encoding: "rgb8",
-    data,
-  });
+/** FRAMES consecutive synthetic-city frames at width×height (rendered before any timing). */
+function cityFrames(width: number, height: number): Frame[] {
+  const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width, height, fps: 17, frames: FRAMES });
+  return Array.from({ length: FRAMES }, (_, id) =>
+    makeFrame({
+      id,
+      stampNs: BigInt(id) * 58_823_529n,
+      sourceId: "bench",
+      width,
+      height,
+      encoding: "rgb8",
+      data: seq.render(id).rgb.slice(),
+    }),
+  );
 }
 
 /** The adapters' YOLO-seg fixture (1×3×64×64, 3 classes) with a manifest written for it. */
@@ -93,20 +111,32 @@ function yoloFixture(): ResolvedModel {
   return resolveModel(join(dir, "yolo_seg.onnx"), FIX);
 }
 
-async function baseline(model: ResolvedModel): Promise<{ runP50: number; fps: number }> {
+/** Event-loop lag p99/max (ms) of the main thread doing nothing for `ms` (machine noise). */
+async function idleLag(ms: number): Promise<{ p99: number; max: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await new Promise((r) => setTimeout(r, ms));
+  h.disable();
+  return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
+/** `spin`: ORT's default intra-op spinning; the engine's workers run without (see session.ts). */
+async function baseline(model: ResolvedModel, spin: boolean): Promise<{ runP50: number; fps: number }> {
   const m = model.manifest;
   const s = await ort.InferenceSession.create(model.onnxPath, {
     intraOpNumThreads: THREADS,
     graphOptimizationLevel: "all",
+    executionProviders: ["cpu"],
+    ...(spin ? {} : { extra: { session: { "intra_op.allow_spinning": "0" } } }),
   });
-  const t = new ort.Tensor("float32", new Float32Array(3 * m.input.width * m.input.height), [
+  const t = new ort.Tensor("float32", new Float32Array(3 * m.input.width * m.input.height).fill(0.1), [
     1,
     3,
     m.input.height,
     m.input.width,
   ]);
   const feeds = { [m.input.name]: t };
-  await s.run(feeds);
+  for (let i = 0; i < 3; i++) await s.run(feeds);
   const runs: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < FRAMES; i++) {
@@ -119,14 +149,16 @@ async function baseline(model: ResolvedModel): Promise<{ runP50: number; fps: nu
   return { runP50: p(runs, 0.5), fps: (FRAMES * 1000) / total };
 }
 
-async function engineRun(model: ResolvedModel, frames: Frame[]) {
+async function engineRun(model: ResolvedModel, frames: Frame[], workerNice?: number) {
   const engine = await InferenceEngine.create({
     model,
     providers: ["cpu"],
     workers: 1,
     intraOpThreads: THREADS,
+    ...(workerNice !== undefined ? { workerNice } : {}),
   });
-  await engine.infer(frames[0]!); // first frame builds the resize tables
+  // Warm-up: the first frames build the resize tables and let the JIT settle.
+  for (let i = 0; i < 3; i++) await engine.infer(frames[i % frames.length]!);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   const t0 = performance.now();
@@ -141,6 +173,7 @@ async function engineRun(model: ResolvedModel, frames: Frame[]) {
     preprocessP50: p(col("preprocess"), 0.5),
     runP50: p(col("run"), 0.5),
     postprocessP50: p(col("postprocess"), 0.5),
+    postprocessP90: p(col("postprocess"), 0.9),
     lagP99: h.percentile(99) / 1e6,
     lagMax: h.max / 1e6,
     fps: (FRAMES * 1000) / total,
@@ -153,33 +186,109 @@ const models: ResolvedModel[] = [
   resolveModel(join(FIX, "engine_seg_1024x512.onnx"), FIX),
   yoloFixture(),
   ...bundledModelNames(defaultModelsDir()).map((n) => resolveModel(n, defaultModelsDir())),
-];
-const frames = Array.from({ length: FRAMES }, (_, i) => syntheticFrame(i));
+].filter((m) => MODEL_FILTER.length === 0 || MODEL_FILTER.some((f) => m.name.includes(f)));
+
 const rows = [];
-for (const model of models) {
-  const base = await baseline(model);
-  const eng = await engineRun(model, frames);
-  const row = {
-    model: model.name,
-    input: `${model.manifest.input.width}x${model.manifest.input.height}`,
-    frame: `${FW}x${FH}`,
-    threads: THREADS,
-    ...eng,
-    baselineRunP50: base.runP50,
-    baselineFps: base.fps,
-    throughputRatio: eng.fps / base.fps,
-    postprocessPctOfRun: (100 * eng.postprocessP50) / eng.runP50,
-  };
-  rows.push(row);
-  if (!JSON_OUT) {
-    const f = (x: number) => x.toFixed(2);
-    console.error(
-      `${row.model} (${row.input}, frame ${row.frame}, ${THREADS} threads, ${row.provider}): ` +
-        `preprocess ${f(row.preprocessP50)} ms · run ${f(row.runP50)} ms · postprocess ${f(row.postprocessP50)} ms ` +
-        `(${row.postprocessPctOfRun.toFixed(1)}% of run) · event-loop lag p99 ${f(row.lagP99)} ms (max ${f(row.lagMax)}) · ` +
-        `engine ${row.fps.toFixed(1)} fps vs bare session.run ${row.baselineFps.toFixed(1)} fps (run p50 ${f(row.baselineRunP50)} ms) ` +
-        `→ ratio ${row.throughputRatio.toFixed(3)}`,
+for (const [FW, FH] of SIZES) {
+  const frames = cityFrames(FW, FH);
+  for (const model of models) {
+    // The faster of ORT's defaults and the engine's session options (strict baseline).
+    const bases = [await baseline(model, true), ...(THREADS > 1 ? [await baseline(model, false)] : [])];
+    const base = bases.reduce((a, b) => (b.fps > a.fps ? b : a));
+    const idle = await idleLag(IDLE_MS);
+    const eng = await engineRun(model, frames);
+    const row = {
+      model: model.name,
+      adapter: model.manifest.adapter,
+      input: `${model.manifest.input.width}x${model.manifest.input.height}`,
+      frame: `${FW}x${FH}`,
+      threads: THREADS,
+      ...eng,
+      postprocessPctOfRun: (100 * eng.postprocessP50) / eng.runP50,
+      idleLagP99: idle.p99,
+      idleLagMax: idle.max,
+      baselineRunP50: base.runP50,
+      baselineFps: base.fps,
+      throughputRatio: eng.fps / base.fps,
+    };
+    rows.push(row);
+    if (!JSON_OUT) {
+      const f = (x: number) => x.toFixed(2);
+      console.error(
+        `${row.model} (${row.adapter}, input ${row.input}, frame ${row.frame}, ${THREADS} threads, ${row.provider}): ` +
+          `pre ${f(row.preprocessP50)} · run ${f(row.runP50)} · post ${f(row.postprocessP50)} ms ` +
+          `(${row.postprocessPctOfRun.toFixed(1)}% of run) · lag p99 ${f(row.lagP99)} ms (idle ${f(row.idleLagP99)}) · ` +
+          `${row.fps.toFixed(1)} fps vs bare ${row.baselineFps.toFixed(1)} (×${row.throughputRatio.toFixed(2)}) · ` +
+          `instances p50 ${row.instancesP50}`,
+      );
+    }
+  }
+}
+
+const niceAb: { nice: number; lagP99: number; fps: number }[] = [];
+const abModel = models.find((m) => m.name === "deeplab-synth");
+if (NICE_AB_ROUNDS > 0 && abModel !== undefined) {
+  const [FW, FH] = SIZES[SIZES.length - 1]!;
+  const frames = cityFrames(FW, FH);
+  for (let round = 0; round < NICE_AB_ROUNDS; round++) {
+    for (const nice of [0, 5]) {
+      const r = await engineRun(abModel, frames, nice);
+      niceAb.push({ nice, lagP99: r.lagP99, fps: r.fps });
+    }
+  }
+}
+
+if (JSON_OUT) {
+  console.log(JSON.stringify({ frames: FRAMES, threads: THREADS, rows, niceAb }));
+} else {
+  const head = [
+    "model",
+    "frame",
+    "pre ms",
+    "run ms",
+    "post ms",
+    "post/run",
+    "lag p99",
+    "idle p99",
+    "inst",
+    "fps",
+    "bare fps",
+  ];
+  const cells = rows.map((r) => [
+    `${r.model} (${r.input})`,
+    r.frame,
+    r.preprocessP50.toFixed(2),
+    r.runP50.toFixed(2),
+    r.postprocessP50.toFixed(2),
+    `${r.postprocessPctOfRun.toFixed(1)} %`,
+    r.lagP99.toFixed(2),
+    r.idleLagP99.toFixed(2),
+    String(r.instancesP50),
+    r.fps.toFixed(1),
+    r.baselineFps.toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c.map((s, i) => (i < 2 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
+  console.log(
+    `\n${FRAMES} frames per row, 1 worker × ${THREADS} intra-op threads, CPU; p50 per frame; lag = main-thread ` +
+      `event-loop delay p99 (ms, 1 ms resolution) while inferring, idle = same with nothing running.\n` +
+      `Targets (issue 3): post/run ≤ 10 %, lag p99 ≤ 5 ms.`,
+  );
+  console.log(line(head));
+  for (const c of cells) console.log(line(c));
+  if (niceAb.length > 0) {
+    const [FW, FH] = SIZES[SIZES.length - 1]!;
+    const of = (n: number) => niceAb.filter((x) => x.nice === n);
+    const fmt = (n: number) =>
+      `lag p99 ${of(n)
+        .map((x) => x.lagP99.toFixed(2))
+        .join(" / ")} ms, ${of(n)
+        .map((x) => x.fps.toFixed(1))
+        .join(" / ")} fps`;
+    console.log(
+      `\nworker priority A/B, deeplab-synth at ${FW}x${FH}, ${NICE_AB_ROUNDS} interleaved rounds: ` +
+        `workerNice 0: ${fmt(0)} · workerNice 5 (default): ${fmt(5)}`,
     );
   }
 }
-if (JSON_OUT) console.log(JSON.stringify({ frames: FRAMES, threads: THREADS, rows }));

@@ -1,112 +1,329 @@
 /**
- * Replay throughput versus a bare `session.run` loop (DESIGN.md §7), measured in one run:
+ * Replay throughput versus a bare `session.run` loop (DESIGN.md §7, issue 5), measured in one run:
  *
- *   baseline: the same model, size and intra-op threads, `session.run` in a loop on the
- *             main thread with a pre-filled input tensor (no decode, no preprocess, no postprocess);
- *   replay:   `segstream run`'s graph over PNG frames at the model's input size, lossless,
- *             one worker, no sinks — decode, preprocess, inference, postprocess, tracking.
+ *   bare W×T:   W worker threads, each with its own session of T intra-op threads, calling
+ *               `session.run` in a loop on a pre-filled input (no decode, no preprocess, no
+ *               postprocess) for --bare-seconds; frames/s summed over the workers. 1×2 is "one
+ *               session with all the threads", 2×1 "two sessions with one thread each". With
+ *               T > 1 twice: ORT's default options, and "no-spin" as the engine runs it
+ *               (session.ts); the faster counts.
+ *   replay W×T: `segstream run`'s graph over PNG frames (synthetic city, the model's input size
+ *               unless --size), lossless, W workers × T intra-op threads, no sinks — decode,
+ *               preprocess, inference, postprocess, tracking, in-order settlement.
  *
- * Prints frames/s for both, their ratio (target ≥ 0.95), and the main thread's event-loop
- * lag p99 during the replay (target ≤ 5 ms). Figures, never a pass/fail test.
+ * Every configuration uses the same total thread budget (--threads, default 2 = this VM's cores).
+ * Prints, per model: frames/s of every bare and replay configuration; replay ÷ bare of the same
+ * W×T, and replay ÷ the best bare configuration (target ≥ 0.95 — the strict reading of "a bare
+ * session.run loop on the same model, size and threads"); how busy the workers were (mean
+ * pre+run+post × frames ÷ workers ÷ wall time: below 100 % a worker waited for a frame, or
+ * spent time outside the timed stages — messages, GC); CPU time of the whole process per frame
+ * (all threads: the difference to the bare loop is what decode, pre/postprocessing and the
+ * graph cost). Replay time runs from the first output to the last (start-up and shutdown out).
+ * Rounds are interleaved (bare, replay, bare, replay …) and medians reported, so a load change
+ * on the machine hits both sides. Main-thread event-loop lag p99 (monitorEventLoopDelay, 1 ms
+ * resolution; target ≤ 5 ms) is printed for the replay, for an idle main thread, and for an
+ * idle main thread while the bare loops saturate the CPU in workers — the last two show how
+ * much of the replay's lag is machine noise. Figures, never a pass/fail test.
  *
- *   node --import tsx bench/pipeline.ts [--model PATH_OR_NAME] [--frames N] [--threads N] [--workers 1,2]
+ *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x2,2x1]
+ *                                       [--rounds N] [--bare-seconds S] [--size WxH] [--json]
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
+import { Worker } from "node:worker_threads";
 import { validateConfig } from "../src/config/load.js";
 import { encodePng } from "../src/frames/codec.js";
-import { defaultModelsDir, resolveModel } from "../src/inference/index.js";
+import { defaultModelsDir, resolveModel, type ResolvedModel } from "../src/inference/index.js";
 import { runPipeline } from "../src/pipeline/assemble.js";
+import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
 import { silentLogger } from "../src/util/logger.js";
 
 const { values } = parseArgs({
   options: {
-    model: { type: "string", default: "test/fixtures/models/engine_seg_512x256.onnx" },
+    models: { type: "string", default: "test/fixtures/models/engine_seg_512x256.onnx,deeplab-synth" },
     frames: { type: "string", default: "60" },
     threads: { type: "string", default: "2" },
-    workers: { type: "string", default: "1,2" },
+    configs: { type: "string", default: "1x2,2x1" },
+    rounds: { type: "string", default: "2" },
+    "bare-seconds": { type: "string", default: "4" },
+    size: { type: "string", default: "" },
+    json: { type: "boolean", default: false },
   },
 });
-const frames = Number(values.frames);
-const threads = Number(values.threads);
-const workerCounts = values.workers.split(",").map(Number);
-const model = resolveModel(values.model, defaultModelsDir());
-const { width, height } = model.manifest.input;
-
-// Baseline: bare session.run on the main thread.
-const session = await ort.InferenceSession.create(model.onnxPath, {
-  intraOpNumThreads: threads,
-  graphOptimizationLevel: "all",
-  executionProviders: ["cpu"],
+const FRAMES = Number(values.frames);
+const THREADS = Number(values.threads);
+const ROUNDS = Number(values.rounds);
+const BARE_MS = Number(values["bare-seconds"]) * 1000;
+const CONFIGS = values.configs.split(",").map((c) => {
+  const [w, t] = c.split("x").map(Number) as [number, number];
+  if (!(w >= 1 && t >= 1)) throw new Error(`--configs: "${c}" is not WxT`);
+  return { workers: w, threads: t, name: `${w}x${t}` };
 });
-const input = new ort.Tensor("float32", new Float32Array(3 * width * height).fill(0.1), [
-  1,
-  3,
-  height,
-  width,
-]);
-const feeds = { [model.manifest.input.name]: input };
-for (let i = 0; i < 3; i++) await session.run(feeds);
-const tBare = performance.now();
-for (let i = 0; i < frames; i++) await session.run(feeds);
-const bareFps = (frames * 1000) / (performance.now() - tBare);
-await session.release();
-
-// Replay through the graph.
-const dir = await mkdtemp(join(tmpdir(), "segstream-bench-"));
-for (let i = 0; i < frames; i++) {
-  const data = new Uint8Array(width * height * 3).map((_, j) => (j * 7 + i * 31) % 256);
-  await writeFile(
-    join(dir, `frame${String(i).padStart(4, "0")}.png`),
-    await encodePng({ width, height, encoding: "rgb8", data }),
-  );
-}
+const ORT_PATH = createRequire(import.meta.url).resolve("onnxruntime-node");
 const r2 = (x: number): string => x.toFixed(2);
-console.log(
-  `model            ${model.name} (${width}x${height}), ${threads} threads in all, CPU, ${frames} frames`,
-);
-console.log(`bare session.run ${r2(bareFps)} frames/s (${threads} intra-op threads, main thread)`);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const log = (s: string): void => {
+  if (!values.json) console.log(s);
+};
 
-/** One replay through the graph with `w` workers sharing the thread budget. */
-async function replay(w: number): Promise<void> {
-  const perWorker = Math.max(1, Math.floor(threads / w));
+/** Bare loop in a worker: session → 3 warm-up runs → "ready"; on "go" runs until the deadline. */
+const BARE_WORKER = `
+const { parentPort, workerData: d } = require("node:worker_threads");
+const ort = require(d.ortPath);
+(async () => {
+  const s = await ort.InferenceSession.create(d.onnxPath, {
+    intraOpNumThreads: d.threads, graphOptimizationLevel: "all", executionProviders: ["cpu"],
+    ...(d.spin ? {} : { extra: { session: { "intra_op.allow_spinning": "0" } } }),
+  });
+  const feeds = { [d.inputName]: new ort.Tensor("float32", new Float32Array(3 * d.width * d.height).fill(0.1), [1, 3, d.height, d.width]) };
+  for (let i = 0; i < 3; i++) await s.run(feeds);
+  parentPort.postMessage({ type: "ready" });
+  parentPort.once("message", async () => {
+    const t0 = performance.now();
+    let runs = 0;
+    while (performance.now() - t0 < d.ms) { await s.run(feeds); runs++; }
+    const elapsed = performance.now() - t0;
+    await s.release();
+    parentPort.postMessage({ type: "done", runs, elapsed });
+  });
+})();
+`;
+
+/**
+ * W concurrent bare loops of T threads each; frames/s summed, and main-thread lag meanwhile.
+ * `spin`: ORT's default intra-op spinning (the engine's workers turn it off; see session.ts).
+ */
+async function bare(
+  model: ResolvedModel,
+  w: number,
+  t: number,
+  spin: boolean,
+): Promise<{ fps: number; lagP99: number; cpuMsPerFrame: number }> {
+  const { width, height, name: inputName } = model.manifest.input;
+  const workers = Array.from(
+    { length: w },
+    () =>
+      new Worker(BARE_WORKER, {
+        eval: true,
+        workerData: {
+          ortPath: ORT_PATH,
+          onnxPath: model.onnxPath,
+          inputName,
+          width,
+          height,
+          threads: t,
+          ms: BARE_MS,
+          spin,
+        },
+      }),
+  );
+  const next = (wk: Worker) =>
+    new Promise<{ type: string; runs: number; elapsed: number }>((resolve, reject) => {
+      wk.once("message", resolve);
+      wk.once("error", reject);
+    });
+  await Promise.all(workers.map(next)); // ready
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  const done = workers.map(next);
+  const cpu0 = process.cpuUsage();
+  for (const wk of workers) wk.postMessage("go");
+  const res = await Promise.all(done);
+  const cpu = process.cpuUsage(cpu0);
+  lag.disable();
+  await Promise.all(workers.map((wk) => wk.terminate()));
+  return {
+    fps: res.reduce((a, r) => a + (r.runs * 1000) / r.elapsed, 0),
+    lagP99: lag.percentile(99) / 1e6,
+    cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / res.reduce((a, r) => a + r.runs, 0),
+  };
+}
+
+async function idleLag(ms: number): Promise<number> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await new Promise((r) => setTimeout(r, ms));
+  h.disable();
+  return h.percentile(99) / 1e6;
+}
+
+/** One replay through the graph; timing and lag start at the first output (worker start-up excluded). */
+async function replay(model: ResolvedModel, dir: string, w: number, t: number) {
   const config = validateConfig(
     {
       sources: [`images:${dir}`],
       models: [model.onnxPath],
       providers: ["cpu"],
       workers: w,
-      providerOptions: { cpu: { intraOpThreads: perWorker } },
+      providerOptions: { cpu: { intraOpThreads: t } },
     },
     "bench",
   );
   const lag = monitorEventLoopDelay({ resolution: 1 });
-  let started = 0;
+  let outputs = 0;
   let t0 = 0;
+  let tLast = 0;
+  let cpu0 = process.cpuUsage();
+  let cpuLast = cpu0;
   lag.enable();
   const summary = await runPipeline({
     config,
     modelsDir: defaultModelsDir(),
     log: silentLogger,
     onOutput: () => {
-      if (started++ === 0) {
-        t0 = performance.now(); // timing starts after the first frame (warm-up, worker start excluded)
+      // From the first output to the last: worker start-up and engine shutdown excluded.
+      tLast = performance.now();
+      if (outputs++ === 0) {
+        t0 = tLast;
+        cpu0 = process.cpuUsage();
         lag.reset();
-      }
+      } else cpuLast = process.cpuUsage(cpu0);
     },
   });
-  const replayFps = ((summary.frames - 1) * 1000) / (performance.now() - t0);
   lag.disable();
-  console.log(
-    `replay ${w}x${perWorker}       ${r2(replayFps)} frames/s · ratio ${r2(replayFps / bareFps)} (target ≥ 0.95) · ` +
-      `event-loop lag p50 ${r2(lag.percentile(50) / 1e6)} ms, p99 ${r2(lag.percentile(99) / 1e6)} ms (target ≤ 5 ms), ` +
-      `max ${r2(lag.max / 1e6)} ms · stages ms ${JSON.stringify(summary.stagesMs)}`,
-  );
+  const wall = tLast - t0;
+  const fps = ((outputs - 1) * 1000) / wall;
+  const st = summary.stagesMs;
+  const perFrame = (st.preprocess ?? 0) + (st.run ?? 0) + (st.postprocess ?? 0);
+  return {
+    fps,
+    /** Fraction of the wall time the workers spent on frames (mean stage times × frames ÷ W). */
+    busy: ((outputs - 1) * perFrame) / (w * wall),
+    /** CPU time of the whole process (all threads, decode included) per frame. */
+    cpuMsPerFrame: (cpuLast.user + cpuLast.system) / 1000 / (outputs - 1),
+    lagP99: lag.percentile(99) / 1e6,
+    lagMax: lag.max / 1e6,
+    stagesMs: summary.stagesMs,
+  };
 }
 
-for (const w of workerCounts) await replay(w);
-await rm(dir, { recursive: true, force: true });
+/** Bare variants per W×T: ORT defaults, and (T > 1) without spinning as the engine runs it. */
+const bareVariants = (t: number): { spin: boolean; label: string }[] =>
+  t > 1
+    ? [
+        { spin: true, label: "" },
+        { spin: false, label: " no-spin" },
+      ]
+    : [{ spin: true, label: "" }];
+
+const report = [];
+for (const spec of values.models.split(",")) {
+  const model = resolveModel(spec, defaultModelsDir());
+  const input = model.manifest.input;
+  const [fw, fh] = values.size
+    ? (values.size.split("x").map(Number) as [number, number])
+    : [input.width, input.height];
+  const dir = await mkdtemp(join(tmpdir(), "segstream-bench-"));
+  const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width: fw, height: fh, fps: 17, frames: FRAMES });
+  for (let i = 0; i < FRAMES; i++) {
+    const png = await encodePng({ width: fw, height: fh, encoding: "rgb8", data: seq.render(i).rgb });
+    await writeFile(join(dir, `frame${String(i).padStart(4, "0")}.png`), png);
+  }
+  log(
+    `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} PNG, ${FRAMES} per replay, ` +
+      `${THREADS} threads in all, CPU, ${ROUNDS} interleaved rounds (medians)`,
+  );
+  const idle = await idleLag(1500);
+  const bareFps = new Map<string, number[]>();
+  const bareLag = new Map<string, number[]>();
+  const bareCpu = new Map<string, number[]>();
+  const rep = new Map<
+    string,
+    { fps: number[]; lag: number[]; lagMax: number[]; busy: number[]; cpu: number[] }
+  >();
+  const push = <T>(m: Map<string, T[]>, k: string, v: T): void => {
+    const a = m.get(k);
+    if (a === undefined) m.set(k, [v]);
+    else a.push(v);
+  };
+  let stages: Record<string, Record<string, number>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of CONFIGS) {
+      for (const v of bareVariants(c.threads)) {
+        const b = await bare(model, c.workers, c.threads, v.spin);
+        push(bareFps, c.name + v.label, b.fps);
+        push(bareLag, c.name + v.label, b.lagP99);
+        push(bareCpu, c.name + v.label, b.cpuMsPerFrame);
+        log(
+          `  round ${round + 1} bare ${c.name}${v.label}: ${r2(b.fps)} fps · CPU ${r2(b.cpuMsPerFrame)} ms/frame · ` +
+            `main-thread lag p99 ${r2(b.lagP99)} ms`,
+        );
+      }
+      const r = await replay(model, dir, c.workers, c.threads);
+      const e = rep.get(c.name) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
+      rep.set(c.name, e);
+      e.fps.push(r.fps);
+      e.lag.push(r.lagP99);
+      e.lagMax.push(r.lagMax);
+      e.busy.push(r.busy);
+      e.cpu.push(r.cpuMsPerFrame);
+      stages = { ...stages, [c.name]: r.stagesMs };
+      log(
+        `  round ${round + 1} replay ${c.name}: ${r2(r.fps)} fps · CPU ${r2(r.cpuMsPerFrame)} ms/frame · ` +
+          `workers busy ${(100 * r.busy).toFixed(1)} % · ` +
+          `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
+      );
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  const bareMedians = [...bareFps].map(([k, v]) => ({
+    config: k,
+    fps: median(v),
+    lagP99: median(bareLag.get(k)!),
+    cpuMsPerFrame: median(bareCpu.get(k)!),
+  }));
+  const best = bareMedians.reduce((a, b) => (b.fps > a.fps ? b : a));
+  const rows = CONFIGS.map((c) => {
+    const e = rep.get(c.name)!;
+    const r = median(e.fps);
+    // Strict: the faster of the bare variants with the same W×T.
+    const same = Math.max(...bareMedians.filter((b) => b.config.split(" ")[0] === c.name).map((b) => b.fps));
+    return {
+      config: c.name,
+      replayFps: r,
+      bareSameConfigFps: same,
+      ratioSameConfig: r / same,
+      ratioBestBare: r / best.fps,
+      workersBusy: median(e.busy),
+      cpuMsPerFrame: median(e.cpu),
+      replayLagP99: median(e.lag),
+      replayLagMax: Math.max(...e.lagMax),
+      stagesMs: stages[c.name] ?? {},
+    };
+  });
+  report.push({
+    model: model.name,
+    frame: `${fw}x${fh}`,
+    threads: THREADS,
+    idleLagP99: idle,
+    bare: bareMedians,
+    bestBare: best.config,
+    rows,
+  });
+  log(`  -- medians --`);
+  log(`  idle main thread, nothing running: lag p99 ${r2(idle)} ms`);
+  for (const b of bareMedians)
+    log(
+      `  bare ${b.config}: ${r2(b.fps)} frames/s · CPU ${r2(b.cpuMsPerFrame)} ms/frame · ` +
+        `main-thread lag p99 meanwhile ${r2(b.lagP99)} ms`,
+    );
+  for (const row of rows) {
+    log(
+      `  replay ${row.config}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} · ` +
+        `÷ best bare (${best.config}) = ${r2(row.ratioBestBare)} (target ≥ 0.95) · CPU ` +
+        `${r2(row.cpuMsPerFrame)} ms/frame · workers busy ${(100 * row.workersBusy).toFixed(1)} % · ` +
+        `lag p99 ${r2(row.replayLagP99)} ms (target ≤ 5) · ` +
+        `stages ms ${JSON.stringify(row.stagesMs)}`,
+    );
+  }
+}
+if (values.json)
+  console.log(JSON.stringify({ frames: FRAMES, threads: THREADS, rounds: ROUNDS, models: report }));
