@@ -36,10 +36,11 @@ def targets_from(ins_batch, w, h, min_pixels=25):
 
 
 @torch.no_grad()
-def evaluate(model, frames, max_images=None, bs=16, score_min=0.05):
+def evaluate(model, frames, max_images=None, bs=16, score_min=0.0):
     """Mask AP / AP50 per thing class on a held-out set, computed as Cityscapes' evalInstanceLevelSemanticLabeling
     does (instance_ap.py; the same metric and rules as `segstream eval --tasks instance`) over the detections of
-    `postprocess` with score >= score_min.
+    `postprocess` with score >= score_min (default 0: all of them, as `segstream eval` scores the adapter's
+    ranked detections; `postprocess` follows the adapter's rules, specs/01 §6-7).
 
     (Until 2026-11-22 this was a COCO-style 101-point proxy: monotone precision envelope, predictions under 100 px
     ignored, IoU >= th, void pixels not ignored. It read higher than Cityscapes AP on the same detections, e.g.

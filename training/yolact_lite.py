@@ -274,37 +274,58 @@ class YolactLoss:
 
 # ---------------------------------------------------------------- inference (python proxy of the Node adapter)
 @torch.no_grad()
+def fast_nms(boxes, scores, nms_thresh, top_k):
+    """YOLACT Fast NMS for one class (specs/01 §6): sort by score (ties by index), keep the first top_k,
+    keep j iff its max IoU with any higher-ranked box is <= nms_thresh. Returns kept indices by score."""
+    order = sorted(range(scores.numel()), key=lambda i: (-float(scores[i]), i))[:top_k]
+    if not order:
+        return torch.zeros(0, dtype=torch.long)
+    idx = torch.tensor(order, dtype=torch.long)
+    iou = jaccard(boxes[idx], boxes[idx]).triu(diagonal=1)
+    return idx[iou.max(0).values <= nms_thresh]
+
+
+def crop_mask_ref(masks, boxes, padding=1):
+    """masks [h,w,n]; boxes [n,4] normalised xyxy. dbolya's `crop` (specs/01 §7): float bounds
+    x1 = min*w - padding clamped to 0, x2 = max*w + padding clamped to w; keep x1 <= col < x2."""
+    h, w, n = masks.shape
+    x1 = (torch.minimum(boxes[:, 0], boxes[:, 2]) * w - padding).clamp(min=0)
+    x2 = (torch.maximum(boxes[:, 0], boxes[:, 2]) * w + padding).clamp(max=w)
+    y1 = (torch.minimum(boxes[:, 1], boxes[:, 3]) * h - padding).clamp(min=0)
+    y2 = (torch.maximum(boxes[:, 1], boxes[:, 3]) * h + padding).clamp(max=h)
+    cols = torch.arange(w, dtype=masks.dtype).view(1, -1, 1)
+    rows = torch.arange(h, dtype=masks.dtype).view(-1, 1, 1)
+    keep = (cols >= x1.view(1, 1, -1)) & (cols < x2.view(1, 1, -1)) & \
+           (rows >= y1.view(1, 1, -1)) & (rows < y2.view(1, 1, -1))
+    return masks * keep.float()
+
+
 def postprocess(loc, conf_prob, maskc, proto, priors, out_hw, conf_thresh=0.05, nms_thresh=0.5, top_k=200, max_det=100):
-    """Single image. conf_prob [P,C] softmaxed. Returns boxes (norm xyxy), scores, classes (0-based fg), masks bool [n,H,W]."""
-    from torchvision.ops import batched_nms
+    """Single image, the same rules as segstream's yolact adapter (specs/01 §6-7): priors whose max
+    foreground probability > conf_thresh; per class (all those priors, no second score threshold) Fast
+    NMS with top_k; gather, sort by score, keep max_det; masks sigmoid(P·c), cropped at proto resolution
+    with a 1-cell pad, bilinear (align_corners=False) to out_hw, > 0.5.
+    conf_prob [P,C] softmaxed. Returns boxes (norm xyxy, unclamped), scores, classes (0-based fg),
+    masks bool [n,H,W]."""
+    H, W = out_hw
     boxes = decode(loc, priors)
     fg = conf_prob[:, 1:]
-    cand = fg.max(1).values > conf_thresh
-    idx = torch.nonzero(cand).flatten()
+    idx = torch.nonzero(fg.max(1).values > conf_thresh).flatten()
     if idx.numel() == 0:
-        H, W = out_hw
         return torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long), torch.zeros(0, H, W, dtype=torch.bool)
-    sc = fg[idx]  # m,C-1
-    # per-class candidates (as YOLACT: full fg vector kept)
-    m, nc = sc.shape
-    cls = torch.arange(nc).repeat(m)
-    pidx = idx.repeat_interleave(nc)
-    s = sc.flatten()
-    keep = s > conf_thresh
-    cls, pidx, s = cls[keep], pidx[keep], s[keep]
-    # top_k per class
-    sel = []
-    for c in cls.unique():
-        ii = torch.nonzero(cls == c).flatten()
-        ii = ii[s[ii].argsort(descending=True)[:top_k]]
-        sel.append(ii)
-    sel = torch.cat(sel)
-    cls, pidx, s = cls[sel], pidx[sel], s[sel]
-    kept = batched_nms(boxes[pidx], s, cls, nms_thresh)[:max_det]
-    cls, pidx, s = cls[kept], pidx[kept], s[kept]
-    b = boxes[pidx].clamp(0, 1)
+    cb = boxes[idx]
+    dets = []  # (score, class, candidate)
+    for c in range(fg.shape[1]):
+        sc = fg[idx, c]
+        for j in fast_nms(cb, sc, nms_thresh, top_k).tolist():
+            dets.append((float(sc[j]), c, j))
+    dets.sort(key=lambda d: -d[0])  # stable: class order, then score rank, on ties
+    dets = dets[:max_det]
+    s = torch.tensor([d[0] for d in dets])
+    cls = torch.tensor([d[1] for d in dets], dtype=torch.long)
+    pidx = idx[torch.tensor([d[2] for d in dets], dtype=torch.long)]
+    b = boxes[pidx]
     pm = torch.sigmoid(proto @ maskc[pidx].t())  # h,w,n
-    pm = crop_mask(pm, b, padding=1)
-    H, W = out_hw
+    pm = crop_mask_ref(pm, b.clamp(0, 1), padding=1)
     pm = F.interpolate(pm.permute(2, 0, 1)[None], size=(H, W), mode="bilinear", align_corners=False)[0]
     return b, s, cls, pm > 0.5
