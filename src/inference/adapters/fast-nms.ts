@@ -3,34 +3,151 @@
  * first topK, and keep box j iff its maximum IoU with any *higher-ranked* box (the strictly
  * upper-triangular IoU matrix, column max) is ≤ the threshold. A suppressed box still
  * suppresses the boxes below it — unlike greedy NMS.
+ *
+ * Cost: the top-K selection is one native numeric sort of packed (score, index) keys, and the K²/2 IoU scan reads the ranked boxes from one contiguous
+ * array and rejects non-overlapping pairs before any division — most pairs, since YOLACT keeps
+ * every class's score for every candidate prior. IoU values are computed exactly as `boxIou`.
+ * When several classes rank the same candidates (YOLACT's per-class NMS), `suppressionMatrix`
+ * computes every pair's IoU test once and each class's scan becomes table lookups.
  */
-import { boxIou } from "./tensors.js";
+
+/** Largest candidate count for which `suppressionMatrix` is worth its m² bytes (1 MiB). */
+export const SUPPRESSION_MATRIX_MAX = 1024;
+
+/**
+ * `out[i·m + j]` = 1 iff IoU(box i, box j) > iouThreshold, for the first `m` boxes (xyxy),
+ * with the same arithmetic as `fastNms`. Symmetric; the diagonal is left 0.
+ */
+export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: number): Uint8Array {
+  if (!Number.isInteger(m) || m < 0 || m > SUPPRESSION_MATRIX_MAX || 4 * m > boxes.length) {
+    throw new RangeError(
+      `suppressionMatrix: m must be an integer in [0, ${SUPPRESSION_MATRIX_MAX}] with 4·m ≤ ${boxes.length} box values, got ${m}`,
+    );
+  }
+  const out = new Uint8Array(m * m);
+  const area = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    area[i] = (boxes[4 * i + 2]! - boxes[4 * i]!) * (boxes[4 * i + 3]! - boxes[4 * i + 1]!);
+  }
+  for (let j = 1; j < m; j++) {
+    const jx1 = boxes[4 * j]!;
+    const jy1 = boxes[4 * j + 1]!;
+    const jx2 = boxes[4 * j + 2]!;
+    const jy2 = boxes[4 * j + 3]!;
+    const aj = area[j]!;
+    for (let i = 0; i < j; i++) {
+      const iw = Math.min(boxes[4 * i + 2]!, jx2) - Math.max(boxes[4 * i]!, jx1);
+      if (iw <= 0) continue;
+      const ih = Math.min(boxes[4 * i + 3]!, jy2) - Math.max(boxes[4 * i + 1]!, jy1);
+      if (ih <= 0) continue;
+      const inter = iw * ih;
+      const u = area[i]! + aj - inter;
+      if (u > 0 && inter / u > iouThreshold) {
+        out[i * m + j] = 1;
+        out[j * m + i] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+const INDEX_BITS = 2 ** 20;
+
+/**
+ * Candidate indices of the `k` highest scores, in descending score order (ties: lower index
+ * first). One native sort of float64 keys: a score's IEEE-754 bits mapped to an order-preserving
+ * uint32, times 2²⁰, plus the reversed index — exact (52 bits), no comparator calls.
+ */
+export function topKOrder(scores: Float32Array, k: number): number[] {
+  const n = scores.length;
+  if (k <= 0 || n === 0) return [];
+  if (n >= INDEX_BITS) {
+    const byScore = (a: number, b: number): number => scores[b]! - scores[a]! || a - b;
+    return Array.from({ length: n }, (_, i) => i)
+      .sort(byScore)
+      .slice(0, k);
+  }
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i] === 0x80000000 ? 0 : bits[i]!; // −0 ties with +0
+    // Non-negative floats order as their bits; negative ones in reverse, below all of those.
+    const sortable = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[i] = sortable * INDEX_BITS + (INDEX_BITS - 1 - i);
+  }
+  keys.sort();
+  const count = Math.min(k, n);
+  const order = new Array<number>(count);
+  for (let r = 0; r < count; r++) order[r] = INDEX_BITS - 1 - (keys[n - 1 - r]! % INDEX_BITS);
+  return order;
+}
 
 /**
  * `boxes`: candidate boxes (xyxy, any units); `scores[i]`: candidate i's score for this class.
- * Returns the kept candidate indices in descending score order.
+ * Returns the kept candidate indices in descending score order. `suppresses`, when given, is
+ * `suppressionMatrix(boxes, scores.length, iouThreshold)` and replaces the IoU computations.
  */
 export function fastNms(
   boxes: Float32Array,
   scores: Float32Array,
   iouThreshold: number,
   topK: number,
+  suppresses?: Uint8Array,
 ): number[] {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const k = Math.min(topK, n);
+  const order = topKOrder(scores, topK);
+  const k = order.length;
+  if (suppresses !== undefined) {
+    const m = scores.length;
+    if (suppresses.length !== m * m) {
+      throw new RangeError(
+        `fastNms: suppression matrix has ${suppresses.length} entries, expected ${m}² = ${m * m}`,
+      );
+    }
+    const kept: number[] = [];
+    for (let j = 0; j < k; j++) {
+      const row = order[j]! * m;
+      let i = 0;
+      while (i < j && suppresses[row + order[i]!] === 0) i++;
+      if (i === j) kept.push(order[j]!);
+    }
+    return kept;
+  }
+  // Ranked boxes x1, y1, x2, y2 and their areas.
+  const rb = new Float64Array(4 * k);
+  const area = new Float64Array(k);
+  for (let r = 0; r < k; r++) {
+    const o = 4 * order[r]!;
+    const x1 = boxes[o]!;
+    const y1 = boxes[o + 1]!;
+    const x2 = boxes[o + 2]!;
+    const y2 = boxes[o + 3]!;
+    rb[4 * r] = x1;
+    rb[4 * r + 1] = y1;
+    rb[4 * r + 2] = x2;
+    rb[4 * r + 3] = y2;
+    area[r] = (x2 - x1) * (y2 - y1);
+  }
   const kept: number[] = [];
   for (let j = 0; j < k; j++) {
-    const bj = order[j]!;
-    let maxIou = 0;
+    const jx1 = rb[4 * j]!;
+    const jy1 = rb[4 * j + 1]!;
+    const jx2 = rb[4 * j + 2]!;
+    const jy2 = rb[4 * j + 3]!;
+    const aj = area[j]!;
+    let suppressed = false;
     for (let i = 0; i < j; i++) {
-      const iou = boxIou(boxes, order[i]!, bj);
-      if (iou > maxIou) {
-        maxIou = iou;
-        if (maxIou > iouThreshold) break;
+      const iw = Math.min(rb[4 * i + 2]!, jx2) - Math.max(rb[4 * i]!, jx1);
+      if (iw <= 0) continue;
+      const ih = Math.min(rb[4 * i + 3]!, jy2) - Math.max(rb[4 * i + 1]!, jy1);
+      if (ih <= 0) continue;
+      const inter = iw * ih;
+      const u = area[i]! + aj - inter;
+      if (u > 0 && inter / u > iouThreshold) {
+        suppressed = true;
+        break;
       }
     }
-    if (maxIou <= iouThreshold) kept.push(bj);
+    if (!suppressed) kept.push(order[j]!);
   }
   return kept;
 }

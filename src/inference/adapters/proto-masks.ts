@@ -6,6 +6,11 @@
  * Only the crop rectangle is ever computed and only the frame pixels whose bilinear taps touch
  * it are sampled (all others are exactly 0 after the crop), so 100 detections stay cheap and
  * no frame-size buffer is allocated per detection.
+ *
+ * Within a frame row, consecutive pixels share their two column taps (about frame/proto pixels
+ * per prototype cell, e.g. 8 at 1024 wide over 128). A bilinear value is a convex combination
+ * of its 4 taps, so where all 4 are ≤ the threshold (or all > it) the whole span is emitted as
+ * one run without interpolating; only spans on the mask boundary are evaluated per pixel.
  */
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
@@ -33,6 +38,20 @@ export interface MaskTables {
   readonly height: number;
   readonly cols: LinearTable;
   readonly rows: LinearTable;
+  /** For frame column fx: the end (exclusive) of the span of columns sharing fx's taps. */
+  readonly colSpanEnd: Int32Array;
+}
+
+/** End (exclusive) of each index's span of equal `i0` taps. */
+function spanEnds(t: LinearTable): Int32Array {
+  const n = t.i0.length;
+  const end = new Int32Array(n);
+  let e = n;
+  for (let i = n - 1; i >= 0; i--) {
+    if (i < n - 1 && t.i0[i + 1] !== t.i0[i]) e = i + 1;
+    end[i] = e;
+  }
+  return end;
 }
 
 /** Frame-pixel → prototype taps, built once per frame. Prototypes span the network input. */
@@ -44,11 +63,13 @@ export function maskTables(
   netW: number,
   netH: number,
 ): MaskTables {
+  const cols = linearTable(frameW, maps.x, proto.w, netW);
   return {
     width: frameW,
     height: frameH,
-    cols: linearTable(frameW, maps.x, proto.w, netW),
+    cols,
     rows: linearTable(frameH, maps.y, proto.h, netH),
+    colSpanEnd: spanEnds(cols),
   };
 }
 
@@ -130,6 +151,7 @@ export function assembleMask(
 
   const { i0: ci0, i1: ci1, w1: cw } = t.cols;
   const { i0: ri0, i1: ri1, w1: rw } = t.rows;
+  const spanEnd = t.colSpanEnd;
   out.push(0, fy0 * W);
   for (let fy = fy0; fy < fy1; fy++) {
     const r0 = (ri0[fy]! - y0 + 1) * bw - x0 + 1;
@@ -137,18 +159,39 @@ export function assembleMask(
     const wy = rw[fy]!;
     let cur: 0 | 1 = 0;
     let run = fx0;
-    for (let fx = fx0; fx < fx1; fx++) {
+    for (let fx = fx0; fx < fx1;) {
+      const end = Math.min(spanEnd[fx]!, fx1);
       const a = ci0[fx]!;
       const b = ci1[fx]!;
-      const wx = cw[fx]!;
-      const top = buf[r0 + a]! + (buf[r0 + b]! - buf[r0 + a]!) * wx;
-      const bot = buf[r1 + a]! + (buf[r1 + b]! - buf[r1 + a]!) * wx;
-      const v: 0 | 1 = top + (bot - top) * wy > threshold ? 1 : 0;
-      if (v === cur) run++;
-      else {
-        out.push(cur, run);
-        cur = v;
-        run = 1;
+      const ta = buf[r0 + a]!;
+      const tb = buf[r0 + b]!;
+      const ba = buf[r1 + a]!;
+      const bb = buf[r1 + b]!;
+      const hi = Math.max(ta, tb, ba, bb);
+      const lo = Math.min(ta, tb, ba, bb);
+      if (hi <= threshold || lo > threshold) {
+        // The whole span is one value: every pixel is a convex combination of these 4 taps.
+        const v: 0 | 1 = lo > threshold ? 1 : 0;
+        if (v === cur) run += end - fx;
+        else {
+          out.push(cur, run);
+          cur = v;
+          run = end - fx;
+        }
+        fx = end;
+        continue;
+      }
+      for (; fx < end; fx++) {
+        const wx = cw[fx]!;
+        const top = ta + (tb - ta) * wx;
+        const bot = ba + (bb - ba) * wx;
+        const v: 0 | 1 = top + (bot - top) * wy > threshold ? 1 : 0;
+        if (v === cur) run++;
+        else {
+          out.push(cur, run);
+          cur = v;
+          run = 1;
+        }
       }
     }
     out.push(cur, run);

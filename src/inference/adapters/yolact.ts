@@ -16,7 +16,7 @@
  * Boxes are returned in frame pixels as floats (the reference truncates to integers).
  */
 import { makeResult, type SegmentationResult } from "../result.js";
-import { fastNms } from "./fast-nms.js";
+import { SUPPRESSION_MATRIX_MAX, fastNms, suppressionMatrix } from "./fast-nms.js";
 import { geometryMaps, netToFrame } from "./geometry.js";
 import { assembleMask, cropRange, maskTables, type ProtoView } from "./proto-masks.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
@@ -157,10 +157,13 @@ export function decodeYolact(
   // 3. Per-class Fast NMS, gather, sort, keep maxDetections, then the display threshold.
   const dets: { cls: number; score: number; j: number }[] = [];
   const col = new Float32Array(m);
+  const nmsIou = opts.nmsIou ?? 0.5;
+  // Every class ranks the same m boxes: test each pair's IoU once.
+  const suppresses = m <= SUPPRESSION_MATRIX_MAX ? suppressionMatrix(boxes, m, nmsIou) : undefined;
   for (let c = 0; c < nfg; c++) {
     if (lut[c]! < 0) continue;
     for (let j = 0; j < m; j++) col[j] = keptScores[j * nfg + c]!;
-    for (const j of fastNms(boxes, col, opts.nmsIou ?? 0.5, opts.topK ?? 200)) {
+    for (const j of fastNms(boxes, col, nmsIou, opts.topK ?? 200, suppresses)) {
       dets.push({ cls: c, score: col[j]!, j });
     }
   }

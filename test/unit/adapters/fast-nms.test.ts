@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { fastNms, suppressionMatrix, topKOrder } from "../../../src/inference/adapters/fast-nms.js";
+import { Rng } from "../../../src/synth/rng.js";
+
+/** specs/01 §6 written as directly as possible: full sort, K×K IoU matrix, column max. */
+function referenceFastNms(boxes: Float32Array, scores: Float32Array, thr: number, topK: number): number[] {
+  const order = Array.from(scores, (_, i) => i)
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .slice(0, topK);
+  const iou = (a: number, b: number): number => {
+    const [ax1, ay1, ax2, ay2] = boxes.subarray(4 * a, 4 * a + 4);
+    const [bx1, by1, bx2, by2] = boxes.subarray(4 * b, 4 * b + 4);
+    const iw = Math.min(ax2!, bx2!) - Math.max(ax1!, bx1!);
+    const ih = Math.min(ay2!, by2!) - Math.max(ay1!, by1!);
+    if (iw <= 0 || ih <= 0) return 0;
+    const u = (ax2! - ax1!) * (ay2! - ay1!) + (bx2! - bx1!) * (by2! - by1!) - iw * ih;
+    return u > 0 ? (iw * ih) / u : 0;
+  };
+  return order.filter((j, r) => {
+    let max = 0;
+    for (let q = 0; q < r; q++) max = Math.max(max, iou(order[q]!, j));
+    return max <= thr;
+  });
+}
+
+function randomCase(seed: number, n: number): { boxes: Float32Array; scores: Float32Array } {
+  const rng = new Rng(seed);
+  const rnd = (): number => rng.next();
+  const boxes = new Float32Array(4 * n);
+  const scores = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rnd() * 0.8;
+    const y = rnd() * 0.8;
+    boxes.set([x, y, x + 0.02 + rnd() * 0.3, y + 0.02 + rnd() * 0.3], 4 * i);
+    // Coarse scores so that ties occur and the tie order (lower index first) is exercised.
+    scores[i] = Math.round(rnd() * 40) / 40;
+  }
+  return { boxes, scores };
+}
+
+describe("topKOrder", () => {
+  it("equals a full comparator sort truncated to k, ties in index order", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { scores } = randomCase(seed, 300);
+      for (const k of [0, 1, 7, 200, 299, 300, 500]) {
+        const full = Array.from(scores, (_, i) => i)
+          .sort((a, b) => scores[b]! - scores[a]! || a - b)
+          .slice(0, k);
+        expect(topKOrder(scores, k)).toEqual(full);
+      }
+    }
+  });
+  it("orders negative scores, signed zeros and equal values like the comparator does", () => {
+    const scores = new Float32Array([0.5, -0, -1.5, 0, 2, -1e-30, 0.5, -1.5, 1e-30, 3e38, -3e38]);
+    const full = Array.from(scores, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+    expect(topKOrder(scores, scores.length)).toEqual(full);
+    expect(topKOrder(scores, 4)).toEqual(full.slice(0, 4));
+  });
+});
+
+describe("fastNms against the spec's IoU-matrix formulation", () => {
+  it("keeps exactly the same candidates, in the same order, on random overlapping boxes", () => {
+    let keptTotal = 0;
+    let suppressedTotal = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const { boxes, scores } = randomCase(seed * 7919, 40 + seed * 10);
+      for (const [thr, topK] of [
+        [0.5, 200],
+        [0.3, 50],
+        [0.7, 1000],
+      ] as const) {
+        const got = fastNms(boxes, scores, thr, topK);
+        expect(got).toEqual(referenceFastNms(boxes, scores, thr, topK));
+        const matrix = suppressionMatrix(boxes, scores.length, thr);
+        expect(fastNms(boxes, scores, thr, topK, matrix)).toEqual(got);
+        keptTotal += got.length;
+        suppressedTotal += Math.min(topK, scores.length) - got.length;
+      }
+    }
+    // Both outcomes occur, so the comparison above is not vacuous.
+    expect(keptTotal).toBeGreaterThan(100);
+    expect(suppressedTotal).toBeGreaterThan(100);
+  });
+});
+
+describe("suppressionMatrix", () => {
+  it("rejects a candidate count it cannot hold, with the values involved", () => {
+    expect(() => suppressionMatrix(new Float32Array(8), 3, 0.5)).toThrow(
+      "suppressionMatrix: m must be an integer in [0, 1024] with 4·m ≤ 8 box values, got 3",
+    );
+    expect(() => fastNms(new Float32Array(8), new Float32Array(2), 0.5, 10, new Uint8Array(3))).toThrow(
+      "fastNms: suppression matrix has 3 entries, expected 2² = 4",
+    );
+  });
+});
