@@ -1,4 +1,4 @@
-import { DEFAULT_TRACKER_OPTIONS as T } from "../tracking/tracker.js";
+import { DEFAULT_TRACKER_OPTIONS as T } from "../tracking/options.js";
 import type { Config } from "./schema.js";
 
 /** The one defaults object. Config files and CLI flags override these keys. */

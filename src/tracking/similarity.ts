@@ -278,3 +278,46 @@ export function shiftedSpansToRle(
   const mask = rle.finish(w, a.height);
   return { mask, box: x2 > x1 ? [x1, y1, x2, y2] : null };
 }
+
+/**
+ * 1 − (distance between the box centres) / (mean of the two boxes' sizes), clamped at 0; the
+ * size of a box is √(w·h), at least 1 px; 0 for an empty box.
+ */
+export function centreProximity(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number): number {
+  const aw = a[ia + 2]! - a[ia]!;
+  const ah = a[ia + 3]! - a[ia + 1]!;
+  const bw = b[ib + 2]! - b[ib]!;
+  const bh = b[ib + 3]! - b[ib + 1]!;
+  if (!(aw > 0 && ah > 0 && bw > 0 && bh > 0)) return 0;
+  const dx = a[ia]! + a[ia + 2]! - b[ib]! - b[ib + 2]!;
+  const dy = a[ia + 1]! + a[ia + 3]! - b[ib + 1]! - b[ib + 3]!;
+  const dist = 0.5 * Math.sqrt(dx * dx + dy * dy);
+  const size = 0.5 * (Math.max(1, Math.sqrt(aw * ah)) + Math.max(1, Math.sqrt(bw * bh)));
+  const p = 1 - dist / size;
+  return p > 0 ? p : 0;
+}
+
+/** Per-detection lazily converted masks. */
+export class DetectionMasks {
+  private readonly spans: (SpanMask | undefined)[];
+  constructor(
+    private readonly masks: readonly RleMask[],
+    converted: readonly (SpanMask | undefined)[] = [],
+  ) {
+    this.spans = new Array<SpanMask | undefined>(masks.length);
+    converted.forEach((c, i) => (this.spans[i] = c));
+  }
+
+  /** The same masks followed by `more`, keeping the conversions already done. */
+  extend(more: readonly RleMask[]): DetectionMasks {
+    return new DetectionMasks([...this.masks, ...more], this.spans);
+  }
+  get(i: number): SpanMask {
+    let s = this.spans[i];
+    if (s === undefined) {
+      s = rleToSpans(this.masks[i]!);
+      this.spans[i] = s;
+    }
+    return s;
+  }
+}

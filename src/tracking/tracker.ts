@@ -76,183 +76,39 @@
  * (crossing objects), the case mask-aware tracking is meant to survive.
  */
 import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
-import { rleBBox } from "../frames/rle.js";
 import { solveAssignment } from "./assignment.js";
-import { DEFAULT_COMPONENT_OPTIONS, instancesFromSemantic, type ComponentOptions } from "./components.js";
+import { TrackerClock } from "./clock.js";
+import { instancesFromSemantic } from "./components.js";
+import {
+  COAST_MIN_VISIBLE,
+  RECOVERY_MAX_SCALE,
+  RECOVERY_MIN_HITS,
+  trackerOptions,
+  type TrackerOptions,
+  type TrackerOptionsInit,
+} from "./options.js";
+import { resolveOverlaps } from "./overlaps.js";
 import {
   boxIou,
-  rleSubtract,
-  rleToSpans,
+  centreProximity,
+  DetectionMasks,
   shiftedArea,
   shiftedMaskIou,
   shiftedSpansToRle,
-  spansOverlap,
-  type SpanMask,
 } from "./similarity.js";
 import { Track, type TrackState } from "./track.js";
 
-export interface TrackerOptions {
-  /** Detections at or above this score take part in the first association stage. */
-  readonly highScoreThreshold: number;
-  /** Detections in [low, high) only continue tracked tracks (BYTE stage 2); below are dropped. */
-  readonly lowScoreThreshold: number;
-  /** An unmatched high detection starts a new track only at or above this score. */
-  readonly newTrackThreshold: number;
-  /** Minimum similarity (score-fused when `fuseScore`) for a stage-1 match. ByteTrack: 1 − match_thresh. */
-  readonly matchThreshold: number;
-  /** How long (seconds of stream time) a lost track may come back with its old id. */
-  readonly lostTrackBufferSeconds: number;
-  /** Weight of mask IoU versus Kalman-predicted box IoU in the similarity (0 = boxes only). */
-  readonly maskIouWeight: number;
-  /** When a result has a semantic map and no instances: instances from connected components. */
-  readonly instancesFromSemantic: boolean;
-  /** Connected-component options for `instancesFromSemantic`. */
-  readonly components: ComponentOptions;
-  /**
-   * Minimum similarity (not score-fused) for a low-score detection to continue a tracked track
-   * (BYTE's second stage). ByteTrack uses box IoU > 0.5; 0.4 here because the blended mask IoU
-   * of a pair is usually lower than its box IoU.
-   */
-  readonly lowScoreMatchThreshold: number;
-  /** Minimum similarity for confirming a new track in its second frame. ByteTrack: 1 − 0.7. */
-  readonly unconfirmedMatchThreshold: number;
-  /**
-   * Multiply similarities by the detection score, in the admission of high detections and in
-   * the assignment cost of all pairs (ByteTrack's fuse_score).
-   */
-  readonly fuseScore: boolean;
-  /**
-   * The frame rate the Kalman noise constants are tuned for (ByteTrack: 30 Hz). The filter
-   * steps Δt·referenceFrameRate reference frames; a stream whose stamps do not advance is
-   * clocked at this rate.
-   */
-  readonly referenceFrameRate: number;
-  /** Make output masks disjoint (higher score wins). */
-  readonly resolveOverlaps: boolean;
-  /**
-   * Weight of the centre-proximity similarity (1 − centre distance / mean box size, ≥ 0), the
-   * floor of the similarity: keeps it informative for thin or fast objects whose predicted and
-   * detected boxes barely overlap (box and mask IoU near 0). 0 disables it.
-   */
-  readonly proximityWeight: number;
-  /**
-   * Frames an unconfirmed (new) track may go unmatched before it is removed. ByteTrack: 0.
-   * 2 here: a detector that misses a young object twice (or scores it low twice: low
-   * detections do not confirm) would otherwise give it a new id on its next detection.
-   */
-  readonly unconfirmedMaxMisses: number;
-  /**
-   * For up to this many consecutive unmatched frames, a track with ≥ 3 hits is output
-   * with its last mask moved to the Kalman-predicted position (a missed detection bridged
-   * online); 0 = only matched detections are output (ByteTrack).
-   */
-  readonly coastFrames: number;
-  /**
-   * Lost-track recovery gate: squared Mahalanobis distance (2 degrees of freedom) of a
-   * detection's centre from a lost track's Kalman prediction below which a high detection that
-   * matched nothing else re-finds the track instead of starting a new one (an object back from
-   * an occlusion too long for its box or mask to overlap the prediction). 9.21 = the χ² 99 %
-   * quantile; 0 disables recovery (ByteTrack).
-   */
-  readonly recoveryGate: number;
-}
-
-/** The one defaults object (shared keys equal `DEFAULT_CONFIG.tracking`). */
-export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = Object.freeze({
-  highScoreThreshold: 0.5,
-  lowScoreThreshold: 0.1,
-  newTrackThreshold: 0.6,
-  matchThreshold: 0.2,
-  lostTrackBufferSeconds: 1.5,
-  maskIouWeight: 0.5,
-  instancesFromSemantic: false,
-  components: DEFAULT_COMPONENT_OPTIONS,
-  lowScoreMatchThreshold: 0.4,
-  unconfirmedMatchThreshold: 0.1,
-  fuseScore: true,
-  referenceFrameRate: 30,
-  resolveOverlaps: true,
-  proximityWeight: 1,
-  unconfirmedMaxMisses: 2,
-  coastFrames: 1,
-  recoveryGate: 9.21,
-});
-
-/** Lost-track recovery: minimum hits of the track (a velocity estimated from several frames). */
-export const RECOVERY_MIN_HITS = 3;
-/** Lost-track recovery: the detection's height is within this factor of the track's. */
-export const RECOVERY_MAX_SCALE = 2;
-/** A coasted mask must keep at least this fraction of its area inside the frame. */
-export const COAST_MIN_VISIBLE = 0.9;
-
-export type TrackerOptionsInit = Partial<Omit<TrackerOptions, "components">> & {
-  readonly components?: Partial<ComponentOptions>;
-};
-
-/** Validates and completes tracker options; throws RangeError naming the bad key. */
-export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
-  const o: TrackerOptions = {
-    ...DEFAULT_TRACKER_OPTIONS,
-    ...init,
-    components: { ...DEFAULT_TRACKER_OPTIONS.components, ...(init.components ?? {}) },
-  };
-  const unit = [
-    "highScoreThreshold",
-    "lowScoreThreshold",
-    "newTrackThreshold",
-    "matchThreshold",
-    "maskIouWeight",
-    "lowScoreMatchThreshold",
-    "unconfirmedMatchThreshold",
-    "proximityWeight",
-  ] as const;
-  for (const k of unit) {
-    const v = o[k];
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`tracking.${k} must be in [0, 1], got ${v}`);
-  }
-  if (!(o.lostTrackBufferSeconds >= 0)) {
-    throw new RangeError(`tracking.lostTrackBufferSeconds must be ≥ 0, got ${o.lostTrackBufferSeconds}`);
-  }
-  if (!(Number.isInteger(o.unconfirmedMaxMisses) && o.unconfirmedMaxMisses >= 0)) {
-    throw new RangeError(
-      `tracking.unconfirmedMaxMisses must be an integer ≥ 0, got ${o.unconfirmedMaxMisses}`,
-    );
-  }
-  if (!(o.recoveryGate >= 0 && Number.isFinite(o.recoveryGate))) {
-    throw new RangeError(`tracking.recoveryGate must be a finite number ≥ 0, got ${o.recoveryGate}`);
-  }
-  if (!(o.referenceFrameRate > 0)) {
-    throw new RangeError(`tracking.referenceFrameRate must be > 0, got ${o.referenceFrameRate}`);
-  }
-  return Object.freeze(o);
-}
-
-/**
- * Stream time in seconds from `stampNs`. A frame whose stamp does not advance (missing stamps,
- * a stamp going backwards) counts as one reference frame (1 / referenceFrameRate).
- */
-class TrackerClock {
-  private lastStamp: bigint | null = null;
-  nowS = 0;
-
-  constructor(private readonly frameS: number) {}
-
-  /** Advances to `stampNs`; returns the step in seconds (0 for the first frame). */
-  advance(stampNs: bigint): number {
-    let dtS: number;
-    if (this.lastStamp === null) dtS = 0;
-    else if (stampNs > this.lastStamp) dtS = Number(stampNs - this.lastStamp) / 1e9;
-    else dtS = this.frameS;
-    this.lastStamp = stampNs;
-    this.nowS += dtS;
-    return dtS;
-  }
-
-  reset(): void {
-    this.lastStamp = null;
-    this.nowS = 0;
-  }
-}
+export {
+  COAST_MIN_VISIBLE,
+  DEFAULT_TRACKER_OPTIONS,
+  RECOVERY_MAX_SCALE,
+  RECOVERY_MIN_HITS,
+  trackerOptions,
+  type TrackerOptions,
+  type TrackerOptionsInit,
+} from "./options.js";
+export { resolveOverlaps } from "./overlaps.js";
+export { centreProximity } from "./similarity.js";
 
 /** A read-only view of a live track, for tests, dashboards and debugging. */
 export interface TrackInfo {
@@ -264,31 +120,6 @@ export interface TrackInfo {
   readonly box: readonly [number, number, number, number];
   readonly hits: number;
   readonly lastSeenS: number;
-}
-
-/** Per-detection lazily converted masks. */
-class DetectionMasks {
-  private readonly spans: (SpanMask | undefined)[];
-  constructor(
-    private readonly masks: readonly RleMask[],
-    converted: readonly (SpanMask | undefined)[] = [],
-  ) {
-    this.spans = new Array<SpanMask | undefined>(masks.length);
-    converted.forEach((c, i) => (this.spans[i] = c));
-  }
-
-  /** The same masks followed by `more`, keeping the conversions already done. */
-  extend(more: readonly RleMask[]): DetectionMasks {
-    return new DetectionMasks([...this.masks, ...more], this.spans);
-  }
-  get(i: number): SpanMask {
-    let s = this.spans[i];
-    if (s === undefined) {
-      s = rleToSpans(this.masks[i]!);
-      this.spans[i] = s;
-    }
-    return s;
-  }
 }
 
 export class ByteTracker {
@@ -582,58 +413,4 @@ export class ByteTracker {
       instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
     });
   }
-}
-
-/**
- * 1 − (distance between the box centres) / (mean of the two boxes' sizes), clamped at 0; the
- * size of a box is √(w·h), at least 1 px; 0 for an empty box.
- */
-export function centreProximity(a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number): number {
-  const aw = a[ia + 2]! - a[ia]!;
-  const ah = a[ia + 3]! - a[ia + 1]!;
-  const bw = b[ib + 2]! - b[ib]!;
-  const bh = b[ib + 3]! - b[ib + 1]!;
-  if (!(aw > 0 && ah > 0 && bw > 0 && bh > 0)) return 0;
-  const dx = a[ia]! + a[ia + 2]! - b[ib]! - b[ib + 2]!;
-  const dy = a[ia + 1]! + a[ia + 3]! - b[ib + 1]! - b[ib + 3]!;
-  const dist = 0.5 * Math.sqrt(dx * dx + dy * dy);
-  const size = 0.5 * (Math.max(1, Math.sqrt(aw * ah)) + Math.max(1, Math.sqrt(bw * bh)));
-  const p = 1 - dist / size;
-  return p > 0 ? p : 0;
-}
-
-/**
- * Makes masks disjoint: each pixel stays with the highest-scoring mask covering it (ties: the
- * lower index). Returns the new masks (unchanged ones are the same objects) and which are kept
- * (a mask that was non-empty and became empty is not kept).
- */
-export function resolveOverlaps(
-  masks: readonly RleMask[],
-  scores: Float32Array,
-  spans?: readonly SpanMask[],
-): { masks: RleMask[]; keep: boolean[] } {
-  const n = masks.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const bounds = masks.map(rleBBox);
-  const out = [...masks];
-  const keep = masks.map(() => true);
-  for (let k = 1; k < n; k++) {
-    const i = order[k]!;
-    const bi = bounds[i];
-    if (bi === null || bi === undefined) continue;
-    let m = masks[i]!;
-    for (let q = 0; q < k; q++) {
-      const j = order[q]!;
-      const bj = bounds[j];
-      if (bj === null || bj === undefined) continue;
-      if (bj[0] >= bi[2] || bj[2] <= bi[0] || bj[1] >= bi[3] || bj[3] <= bi[1]) continue;
-      if (spans !== undefined && !spansOverlap(spans[i]!, spans[j]!)) continue;
-      m = rleSubtract(m, masks[j]!);
-    }
-    if (m !== masks[i]) {
-      out[i] = m;
-      if (m.counts.length < 2) keep[i] = false;
-    }
-  }
-  return { masks: out, keep };
 }

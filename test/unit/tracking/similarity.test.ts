@@ -7,7 +7,7 @@ import {
   shiftedArea,
   shiftedMaskIou,
 } from "../../../src/tracking/similarity.js";
-import { resolveOverlaps } from "../../../src/tracking/tracker.js";
+import { resolveOverlaps } from "../../../src/tracking/overlaps.js";
 import { Rng } from "../../../src/synth/rng.js";
 
 /** Seeded PRNG (the project's mulberry32) so failures reproduce. */
