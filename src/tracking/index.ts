@@ -21,14 +21,13 @@ export {
   type SpanMask,
 } from "./similarity.js";
 export { Track, type TrackState } from "./track.js";
+export { ByteTracker, type TrackInfo } from "./tracker.js";
 export {
-  ByteTracker,
   DEFAULT_TRACKER_OPTIONS,
   trackerOptions,
-  resolveOverlaps,
   type TrackerOptions,
   type TrackerOptionsInit,
-  type TrackInfo,
-} from "./tracker.js";
+} from "./options.js";
+export { resolveOverlaps } from "./overlaps.js";
 export { MultiSourceTracker, type UpdateContext } from "./multi-source.js";
 export { instancesFromSemantic, DEFAULT_COMPONENT_OPTIONS, type ComponentOptions } from "./components.js";

@@ -4,7 +4,8 @@
  * `frame.meta.sequence` of a Cityscapes replay); ids keep counting per source (never reused).
  */
 import type { SegmentationResult } from "../inference/result.js";
-import { ByteTracker, trackerOptions, type TrackerOptions, type TrackerOptionsInit } from "./tracker.js";
+import { trackerOptions, type TrackerOptions, type TrackerOptionsInit } from "./options.js";
+import { ByteTracker } from "./tracker.js";
 
 export interface UpdateContext {
   /** Sequence name of the frame; a change resets this source's tracker. */

@@ -98,18 +98,6 @@ import {
 } from "./similarity.js";
 import { Track, type TrackState } from "./track.js";
 
-export {
-  COAST_MIN_VISIBLE,
-  DEFAULT_TRACKER_OPTIONS,
-  RECOVERY_MAX_SCALE,
-  RECOVERY_MIN_HITS,
-  trackerOptions,
-  type TrackerOptions,
-  type TrackerOptionsInit,
-} from "./options.js";
-export { resolveOverlaps } from "./overlaps.js";
-export { centreProximity } from "./similarity.js";
-
 /** A read-only view of a live track, for tests, dashboards and debugging. */
 export interface TrackInfo {
   readonly id: number;

@@ -25,30 +25,39 @@ export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: 
     );
   }
   const out = new Uint8Array(m * m);
-  const area = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    area[i] = (boxes[4 * i + 2]! - boxes[4 * i]!) * (boxes[4 * i + 3]! - boxes[4 * i + 1]!);
-  }
+  const area = boxAreas(boxes, m);
   for (let j = 1; j < m; j++) {
-    const jx1 = boxes[4 * j]!;
-    const jy1 = boxes[4 * j + 1]!;
-    const jx2 = boxes[4 * j + 2]!;
-    const jy2 = boxes[4 * j + 3]!;
-    const aj = area[j]!;
     for (let i = 0; i < j; i++) {
-      const iw = Math.min(boxes[4 * i + 2]!, jx2) - Math.max(boxes[4 * i]!, jx1);
-      if (iw <= 0) continue;
-      const ih = Math.min(boxes[4 * i + 3]!, jy2) - Math.max(boxes[4 * i + 1]!, jy1);
-      if (ih <= 0) continue;
-      const inter = iw * ih;
-      const u = area[i]! + aj - inter;
-      if (u > 0 && inter / u > iouThreshold) {
+      if (iouAbove(boxes, area, i, j, iouThreshold)) {
         out[i * m + j] = 1;
         out[j * m + i] = 1;
       }
     }
   }
   return out;
+}
+
+/** Areas of the first `n` boxes (xyxy). */
+function boxAreas(boxes: Float32Array, n: number): Float64Array {
+  const area = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    area[i] = (boxes[4 * i + 2]! - boxes[4 * i]!) * (boxes[4 * i + 3]! - boxes[4 * i + 1]!);
+  }
+  return area;
+}
+
+/**
+ * IoU(box i, box j) > threshold, computed as `boxIou` does; non-overlapping pairs are
+ * rejected before the division.
+ */
+function iouAbove(b: Float32Array, area: Float64Array, i: number, j: number, threshold: number): boolean {
+  const iw = Math.min(b[4 * i + 2]!, b[4 * j + 2]!) - Math.max(b[4 * i]!, b[4 * j]!);
+  if (iw <= 0) return false;
+  const ih = Math.min(b[4 * i + 3]!, b[4 * j + 3]!) - Math.max(b[4 * i + 1]!, b[4 * j + 1]!);
+  if (ih <= 0) return false;
+  const inter = iw * ih;
+  const u = area[i]! + area[j]! - inter;
+  return u > 0 && inter / u > threshold;
 }
 
 const INDEX_BITS = 2 ** 20;
@@ -112,42 +121,15 @@ export function fastNms(
     }
     return kept;
   }
-  // Ranked boxes x1, y1, x2, y2 and their areas.
-  const rb = new Float64Array(4 * k);
-  const area = new Float64Array(k);
-  for (let r = 0; r < k; r++) {
-    const o = 4 * order[r]!;
-    const x1 = boxes[o]!;
-    const y1 = boxes[o + 1]!;
-    const x2 = boxes[o + 2]!;
-    const y2 = boxes[o + 3]!;
-    rb[4 * r] = x1;
-    rb[4 * r + 1] = y1;
-    rb[4 * r + 2] = x2;
-    rb[4 * r + 3] = y2;
-    area[r] = (x2 - x1) * (y2 - y1);
-  }
+  // The ranked boxes, contiguous (exact float32 copies), and their areas.
+  const rb = new Float32Array(4 * k);
+  for (let r = 0; r < k; r++) rb.set(boxes.subarray(4 * order[r]!, 4 * order[r]! + 4), 4 * r);
+  const area = boxAreas(rb, k);
   const kept: number[] = [];
   for (let j = 0; j < k; j++) {
-    const jx1 = rb[4 * j]!;
-    const jy1 = rb[4 * j + 1]!;
-    const jx2 = rb[4 * j + 2]!;
-    const jy2 = rb[4 * j + 3]!;
-    const aj = area[j]!;
-    let suppressed = false;
-    for (let i = 0; i < j; i++) {
-      const iw = Math.min(rb[4 * i + 2]!, jx2) - Math.max(rb[4 * i]!, jx1);
-      if (iw <= 0) continue;
-      const ih = Math.min(rb[4 * i + 3]!, jy2) - Math.max(rb[4 * i + 1]!, jy1);
-      if (ih <= 0) continue;
-      const inter = iw * ih;
-      const u = area[i]! + aj - inter;
-      if (u > 0 && inter / u > iouThreshold) {
-        suppressed = true;
-        break;
-      }
-    }
-    if (!suppressed) kept.push(order[j]!);
+    let i = 0;
+    while (i < j && !iouAbove(rb, area, i, j, iouThreshold)) i++;
+    if (i === j) kept.push(order[j]!);
   }
   return kept;
 }
