@@ -11,6 +11,8 @@
  * per prototype cell, e.g. 8 at 1024 wide over 128). A bilinear value is a convex combination
  * of its 4 taps, so where all 4 are ≤ the threshold (or all > it) the whole span is emitted as
  * one run without interpolating; only spans on the mask boundary are evaluated per pixel.
+ * Consecutive frame rows also share their two proto rows, and whether a span is uniform does
+ * not depend on the row weight, so spans are classified once per proto-row pair.
  */
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
@@ -151,37 +153,61 @@ export function assembleMask(
 
   const { i0: ci0, i1: ci1, w1: cw } = t.cols;
   const { i0: ri0, i1: ri1, w1: rw } = t.rows;
+  // The column spans of [fx0, fx1): pixels sharing their two column taps.
   const spanEnd = t.colSpanEnd;
+  let nSpans = 0;
+  for (let fx = fx0; fx < fx1; fx = Math.min(spanEnd[fx]!, fx1)) nSpans++;
+  const spanFrom = new Int32Array(nSpans + 1);
+  for (let fx = fx0, k = 0; fx < fx1; fx = Math.min(spanEnd[fx]!, fx1)) spanFrom[k++] = fx;
+  spanFrom[nSpans] = fx1;
+  // Per span, for the current pair of proto rows: 0 = all 4 taps ≤ threshold, 1 = all
+  // above, 2 = mixed. Consecutive frame rows share a row pair (8 at 1024 over 128), and a
+  // uniform span does not depend on the row weight, so it is classified once per pair.
+  const kind = new Uint8Array(nSpans);
+  let pairR0 = -1;
+  let pairR1 = -1;
   out.push(0, fy0 * W);
   for (let fy = fy0; fy < fy1; fy++) {
     const r0 = (ri0[fy]! - y0 + 1) * bw - x0 + 1;
     const r1 = (ri1[fy]! - y0 + 1) * bw - x0 + 1;
     const wy = rw[fy]!;
+    if (r0 !== pairR0 || r1 !== pairR1) {
+      pairR0 = r0;
+      pairR1 = r1;
+      for (let k = 0; k < nSpans; k++) {
+        const fx = spanFrom[k]!;
+        const ca = ci0[fx]!;
+        const cb = ci1[fx]!;
+        const ta = buf[r0 + ca]!;
+        const tb = buf[r0 + cb]!;
+        const ba = buf[r1 + ca]!;
+        const bb = buf[r1 + cb]!;
+        kind[k] = Math.max(ta, tb, ba, bb) <= threshold ? 0 : Math.min(ta, tb, ba, bb) > threshold ? 1 : 2;
+      }
+    }
     let cur: 0 | 1 = 0;
     let run = fx0;
-    for (let fx = fx0; fx < fx1;) {
-      const end = Math.min(spanEnd[fx]!, fx1);
-      const a = ci0[fx]!;
-      const b = ci1[fx]!;
-      const ta = buf[r0 + a]!;
-      const tb = buf[r0 + b]!;
-      const ba = buf[r1 + a]!;
-      const bb = buf[r1 + b]!;
-      const hi = Math.max(ta, tb, ba, bb);
-      const lo = Math.min(ta, tb, ba, bb);
-      if (hi <= threshold || lo > threshold) {
-        // The whole span is one value: every pixel is a convex combination of these 4 taps.
-        const v: 0 | 1 = lo > threshold ? 1 : 0;
-        if (v === cur) run += end - fx;
+    for (let k = 0; k < nSpans; k++) {
+      const from = spanFrom[k]!;
+      const end = spanFrom[k + 1]!;
+      const sk = kind[k]!;
+      if (sk !== 2) {
+        // The whole span is one value: every pixel is a convex combination of its 4 taps.
+        if (sk === cur) run += end - from;
         else {
           out.push(cur, run);
-          cur = v;
-          run = end - fx;
+          cur = sk === 1 ? 1 : 0;
+          run = end - from;
         }
-        fx = end;
         continue;
       }
-      for (; fx < end; fx++) {
+      const ca = ci0[from]!;
+      const cb = ci1[from]!;
+      const ta = buf[r0 + ca]!;
+      const tb = buf[r0 + cb]!;
+      const ba = buf[r1 + ca]!;
+      const bb = buf[r1 + cb]!;
+      for (let fx = from; fx < end; fx++) {
         const wx = cw[fx]!;
         const top = ta + (tb - ta) * wx;
         const bot = ba + (bb - ba) * wx;
