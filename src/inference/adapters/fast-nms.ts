@@ -4,9 +4,10 @@
  * upper-triangular IoU matrix, column max) is ≤ the threshold. A suppressed box still
  * suppresses the boxes below it — unlike greedy NMS.
  *
- * Cost: the top-K selection is one native numeric sort of packed (score, index) keys, and the K²/2 IoU scan reads the ranked boxes from one contiguous
- * array and rejects non-overlapping pairs before any division — most pairs, since YOLACT keeps
- * every class's score for every candidate prior. IoU values are computed exactly as `boxIou`.
+ * Cost: the top-K selection is one native numeric sort of packed (score, index) keys; the
+ * K²/2 IoU scan reads the ranked boxes from one contiguous array and rejects non-overlapping
+ * pairs before any division — most pairs, since YOLACT keeps every class's score for every
+ * candidate prior. IoU values are computed exactly as `boxIou`.
  * When several classes rank the same candidates (YOLACT's per-class NMS), `suppressionMatrix`
  * computes every pair's IoU test once and each class's scan becomes table lookups.
  */
