@@ -164,6 +164,8 @@ export function assembleMask(
   // above, 2 = mixed. Consecutive frame rows share a row pair (8 at 1024 over 128), and a
   // uniform span does not depend on the row weight, so it is classified once per pair.
   const kind = new Uint8Array(nSpans);
+  // ... and the span's 4 taps (top-left, top-right, bottom-left, bottom-right) for mixed spans.
+  const taps = new Float32Array(4 * nSpans);
   let pairR0 = -1;
   let pairR1 = -1;
   out.push(0, fy0 * W);
@@ -183,6 +185,10 @@ export function assembleMask(
         const ba = buf[r1 + ca]!;
         const bb = buf[r1 + cb]!;
         kind[k] = Math.max(ta, tb, ba, bb) <= threshold ? 0 : Math.min(ta, tb, ba, bb) > threshold ? 1 : 2;
+        taps[4 * k] = ta;
+        taps[4 * k + 1] = tb;
+        taps[4 * k + 2] = ba;
+        taps[4 * k + 3] = bb;
       }
     }
     let cur: 0 | 1 = 0;
@@ -201,12 +207,10 @@ export function assembleMask(
         }
         continue;
       }
-      const ca = ci0[from]!;
-      const cb = ci1[from]!;
-      const ta = buf[r0 + ca]!;
-      const tb = buf[r0 + cb]!;
-      const ba = buf[r1 + ca]!;
-      const bb = buf[r1 + cb]!;
+      const ta = taps[4 * k]!;
+      const tb = taps[4 * k + 1]!;
+      const ba = taps[4 * k + 2]!;
+      const bb = taps[4 * k + 3]!;
       for (let fx = from; fx < end; fx++) {
         const wx = cw[fx]!;
         const top = ta + (tb - ta) * wx;
