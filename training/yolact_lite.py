@@ -162,7 +162,9 @@ def decode(loc, priors):
 
 
 def crop_mask(masks, boxes, padding=0):
-    """masks [h,w,n]; boxes [n,4] normalised x1y1x2y2. Zero outside boxes."""
+    """masks [h,w,n]; boxes [n,4] normalised x1y1x2y2. Zero outside boxes. Training loss only: its left/top
+    bound is floor(x1*w - padding), one cell wider than dbolya's `crop` (crop_mask_ref, what inference and
+    evaluation use); kept so that the training commands reproduce the bundled models."""
     h, w, n = masks.shape
     x1 = (boxes[:, 0] * w - padding).clamp(min=0)
     x2 = (boxes[:, 2] * w + padding).clamp(max=w)
