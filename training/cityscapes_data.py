@@ -78,10 +78,13 @@ class Frames:
 
 
 def load_frames(root: str, split: str, size: tuple[int, int] | None = None, limit: int | None = None) -> Frames:
-    """size = (W, H) to resize to, or None to keep."""
-    items = list_frames(root, split)
-    if not items:
-        raise SystemExit(f"no frames found under {root} split {split}")
+    """size = (W, H) to resize to, or None to keep. `root` may list several roots separated by commas."""
+    items = []
+    for r in root.split(","):
+        found = list_frames(r, split)
+        if not found:
+            raise SystemExit(f"no frames found under {r} split {split}")
+        items += found
     if limit:
         items = items[:limit]
     imgs, labs, inss, stems = [], [], [], []
@@ -154,6 +157,24 @@ def augment_batch(images: np.ndarray, labels: np.ndarray, instances: np.ndarray 
     lab = torch.cat(outs_l)[:, 0].long()
     ins = torch.cat(outs_n)[:, 0].long() if outs_n else None
     return x, lab, ins
+
+
+def repeat_factors(labels: np.ndarray, threshold: float, min_pixels: int = 20) -> np.ndarray:
+    """LVIS-style repeat-factor sampling weights (Gupta et al. 2019) over the 19 train classes.
+
+    f_c = fraction of images where class c covers >= min_pixels; r_c = max(1, sqrt(threshold / f_c));
+    an image's weight is the largest r_c of the classes it contains. threshold <= 0 gives uniform weights.
+    """
+    n = len(labels)
+    present = np.zeros((n, 19), dtype=bool)
+    for i in range(n):
+        cnt = np.bincount(LABEL_TO_TRAIN[labels[i]].ravel(), minlength=256)[:19]
+        present[i] = cnt >= min_pixels
+    if threshold <= 0:
+        return np.ones(n)
+    f = present.mean(0)
+    r = np.where(f > 0, np.maximum(1.0, np.sqrt(threshold / np.maximum(f, 1e-9))), 1.0)
+    return np.where(present, r[None, :], 1.0).max(1)
 
 
 def to_train_ids(labels: torch.Tensor) -> torch.Tensor:

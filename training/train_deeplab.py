@@ -29,7 +29,7 @@ from torchvision.models.segmentation.deeplabv3 import ASPP
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cityscapes_data import (IMAGENET_MEAN, IMAGENET_STD, TRAIN_ID_TO_LABEL_ID, TRAIN_NAMES,  # noqa: E402
-                             augment_batch, load_frames, normalize, to_train_ids)
+                             augment_batch, load_frames, normalize, repeat_factors, to_train_ids)
 
 
 class DeepLabLite(nn.Module):
@@ -109,7 +109,7 @@ def export(model, path, size):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True, help="root of the training set (Cityscapes layout)")
+    ap.add_argument("--data", required=True, help="root(s) of the training set (Cityscapes layout), comma-separated")
     ap.add_argument("--split", default="train")
     ap.add_argument("--val", required=True, help="root of the held-out set")
     ap.add_argument("--val-split", default="val")
@@ -128,6 +128,10 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--export", default=None, help="ONNX path to export the final model to")
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--init", default=None, help="checkpoint whose model weights start this run (fresh optimiser and schedule)")
+    ap.add_argument("--repeat-thresh", type=float, default=0.0,
+                    help="repeat-factor sampling threshold (LVIS): images with classes present in fewer than this "
+                         "fraction of images are drawn more often; 0 = uniform")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -159,6 +163,9 @@ def main():
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0
+    if args.init:
+        model.load_state_dict(torch.load(args.init)["model"])
+        print(f"weights from {args.init}", flush=True)
     if args.resume:
         ck = torch.load(args.resume)
         model.load_state_dict(ck["model"])
@@ -169,6 +176,9 @@ def main():
     start = time.time()
     last_eval = start
     n = len(train.images)
+    rf = repeat_factors(train.labels, args.repeat_thresh)
+    draw_p = rf / rf.sum()
+    print(f"repeat factors: mean {rf.mean():.2f}, max {rf.max():.2f}, {int((rf > 1).sum())}/{n} images above 1", flush=True)
     best = -1.0
     hist = []
     ema = None
@@ -182,7 +192,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         low = prog < args.lowres_frac
-        idx = np.random.randint(0, n, args.batch * (2 if low else 1))
+        idx = np.random.choice(n, args.batch * (2 if low else 1), p=draw_p)
         x, lab, _ = augment_batch(train.images[idx], train.labels[idx], None, scale_range=(1.0, 1.3))
         y = to_train_ids(lab)
         if low:  # early phase at half resolution (cheap; acts as scale augmentation)

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each in its own Node process so one
+ * bench's heap, workers and ORT sessions cannot disturb the next one's figures.
+ *
+ *   npm run bench                      # synth, tracking, inference, pipeline
+ *   npm run bench -- inference pipeline  # only these, in this order
+ *
+ * Figures and ratios only, never pass/fail: the exit code is non-zero only when a bench
+ * itself crashed (its name and exit code are printed).
+ */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BENCHES = ["synth", "tracking", "inference", "pipeline"] as const;
+type BenchName = (typeof BENCHES)[number];
+
+function isBench(name: string): name is BenchName {
+  return (BENCHES as readonly string[]).includes(name);
+}
+
+const requested = process.argv.slice(2);
+for (const name of requested) {
+  if (!isBench(name)) {
+    console.error(`bench: unknown benchmark "${name}"; expected one of ${BENCHES.join(", ")}`);
+    process.exit(2);
+  }
+}
+const selected: readonly string[] = requested.length > 0 ? requested : BENCHES;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const failed: string[] = [];
+for (const name of selected) {
+  console.log(`\n=== bench/${name}.ts ===`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.ts`)], {
+    stdio: "inherit",
+  });
+  if (r.status !== 0) failed.push(`${name} (exit ${r.status ?? r.signal ?? "?"})`);
+}
+if (failed.length > 0) {
+  console.error(`bench: crashed: ${failed.join(", ")}`);
+  process.exit(1);
+}
