@@ -103,7 +103,8 @@ def main():
     else:
         from yolact_lite import YolactExport, YolactLite
         C = len(THING_LABEL_IDS) + 1
-        model = YolactLite(C, targs["width_mult"], targs["fpn_ch"], targs["protos"], (w, h))
+        model = YolactLite(C, targs["width_mult"], targs["fpn_ch"], targs["protos"], (w, h),
+                           proto_stride=targs.get("proto_stride", 4))
         model.load_state_dict(ck["model"])
         model.eval()
         net = YolactExport(model)

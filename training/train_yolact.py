@@ -89,6 +89,11 @@ def main():
     ap.add_argument("--width-mult", type=float, default=0.5)
     ap.add_argument("--fpn-ch", type=int, default=64)
     ap.add_argument("--protos", type=int, default=24)
+    ap.add_argument("--proto-stride", type=int, default=4, choices=(2, 4),
+                    help="prototype resolution: 4 = YOLACT's 1/4 of the input; 2 = 1/2, reading stride-2/4 backbone features")
+    ap.add_argument("--init", default=None,
+                    help="YOLACT checkpoint: every tensor whose name and shape match starts this run (fresh optimiser)")
+    ap.add_argument("--max-masks", type=int, default=100, help="mask-loss detections per image (random subset above)")
     ap.add_argument("--batch", type=int, default=16,
                     help="16 or more: below 16 images, 1-thread PyTorch 1.13 runs 1x1 convs on the slow THNN path (3x slower)")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -120,13 +125,13 @@ def main():
     print(f"loaded {len(train.images)} train / {len(val.images)} val frames in {time.time() - t0:.0f}s", flush=True)
 
     C = len(THING_LABEL_IDS) + 1
-    model = YolactLite(C, args.width_mult, args.fpn_ch, args.protos, (w, h))
+    model = YolactLite(C, args.width_mult, args.fpn_ch, args.protos, (w, h), proto_stride=args.proto_stride)
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M, priors {model.priors.shape[0]}, "
           f"feature sizes {model.feature_sizes}", flush=True)
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.momentum = args.bn_momentum
-    crit = YolactLoss(C)
+    crit = YolactLoss(C, max_masks=args.max_masks)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0
     if args.resume:
@@ -134,6 +139,13 @@ def main():
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step = ck["step"]
+    if args.init:
+        sd = torch.load(args.init, map_location="cpu")["model"]
+        own = model.state_dict()
+        ok = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(ok, strict=False)
+        print(f"initialised {len(ok)}/{len(own)} tensors from {args.init}; new: "
+              f"{sorted({k.rsplit('.', 2)[0] for k in own if k not in ok})}", flush=True)
     if args.init_backbone:
         sd = torch.load(args.init_backbone, map_location="cpu")["model"]
         feats = {k[len("features."):]: v for k, v in sd.items() if k.startswith("features.")}
@@ -191,7 +203,7 @@ def main():
                    "normalisation": "w = s*sqrt(ar)/W, h = s/sqrt(ar)/H", "count": int(model.priors.shape[0])},
         "outputs": {"loc": [1, model.priors.shape[0], 4], "conf": [1, model.priors.shape[0], C],
                     "mask": [1, model.priors.shape[0], args.protos],
-                    "proto": [1, model.feature_sizes[0][0] * 2, model.feature_sizes[0][1] * 2, args.protos],
+                    "proto": [1, h // args.proto_stride, w // args.proto_stride, args.protos],
                     "priors": [model.priors.shape[0], 4]},
         "conf_index_to_labelId": {"0": "background", **{str(i + 1): l for i, l in enumerate(THING_LABEL_IDS)}},
     }

@@ -3,6 +3,11 @@
 backbone  MobileNetV3-Large features (reduced width) → C3 (stride 8), C4 (16), C5 (32)
 FPN       lateral 1x1 + top-down bilinear upsample-add + 3x3 smoothing (ReLU); P6 = 3x3 stride-2 conv on P5
 protonet  on P3: 2x (3x3 conv+ReLU), x2 bilinear upsample, 3x3 conv (ch/2)+ReLU, 1x1 conv → k prototypes; ReLU
+          (proto_stride=4, YOLACT's: prototypes at 1/4 of the input). proto_stride=2 keeps the same start and
+          adds detail for small objects (pedestrians 7-20 px wide): the stride-4 step also reads the backbone's
+          stride-4 features (1x1 → 16 ch, concatenated), then x2 bilinear upsample, concatenation with the
+          stride-2 features (1x1 → 8 ch), depthwise 3x3 + ReLU and the 1x1 → k prototypes at 1/2 of the input.
+          The outputs keep YOLACT's layout (only proto's h, w change), so the same adapter decodes them.
 head      shared over P3..P6: 3x3 upfeature (ReLU), 3x3 convs → loc (A*4), conf (A*C), mask (A*k, tanh)
 semseg    1x1 conv on P3 → C-1 foreground classes (training-only auxiliary loss)
 
@@ -24,7 +29,7 @@ VARIANCES = (0.1, 0.2)
 
 
 class Backbone(nn.Module):
-    def __init__(self, width_mult=0.5):
+    def __init__(self, width_mult=0.5, low_taps=False):
         super().__init__()
         ins, last = _mobilenet_v3_conf("mobilenet_v3_large", width_mult=width_mult, dilated=False)
         self.features = MobileNetV3(ins, last).features
@@ -32,6 +37,10 @@ class Backbone(nn.Module):
         # cn = first blocks at stride 4, 8, 16, 32 → stage ends
         self.taps = [cn[2] - 1, cn[3] - 1, len(self.features) - 1]  # C3, C4, C5
         self.channels = [self.features[i].out_channels for i in self.taps]
+        # with low_taps: C1 (stride 2) and C2 (stride 4) come first in the outputs
+        self.low = [cn[0] - 1, cn[1] - 1] if low_taps else []
+        self.low_channels = [self.features[i].out_channels for i in self.low]
+        self.taps = self.low + self.taps
 
     def forward(self, x):
         outs = []
@@ -77,15 +86,25 @@ def make_priors(feature_sizes, scales, aspect_ratios, width, height):
 
 class YolactLite(nn.Module):
     def __init__(self, num_classes=7, width_mult=0.5, ch=64, k=24, size=(512, 256),
-                 scales=((16,), (32,), (64,), (128,)), aspect_ratios=(1.0, 0.5, 2.0)):
+                 scales=((16,), (32,), (64,), (128,)), aspect_ratios=(1.0, 0.5, 2.0), proto_stride=4):
         super().__init__()
-        self.num_classes, self.k, self.size = num_classes, k, size
+        if proto_stride not in (2, 4):
+            raise ValueError(f"proto_stride must be 2 or 4, got {proto_stride}")
+        self.num_classes, self.k, self.size, self.proto_stride = num_classes, k, size, proto_stride
         self.scales, self.aspect_ratios = [list(s) for s in scales], list(aspect_ratios)
-        self.backbone = Backbone(width_mult)
+        self.backbone = Backbone(width_mult, low_taps=proto_stride == 2)
         self.fpn = FPN(self.backbone.channels, ch)
         self.proto_pre = nn.Sequential(*[m for _ in range(2) for m in (nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))])
         pc = max(32, ch // 2)
-        self.proto_post = nn.Sequential(nn.Conv2d(ch, pc, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(pc, k, 1))
+        if proto_stride == 4:
+            self.proto_post = nn.Sequential(nn.Conv2d(ch, pc, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(pc, k, 1))
+        else:
+            c1, c2 = self.backbone.low_channels
+            self.low2 = nn.Sequential(nn.Conv2d(c1, 8, 1), nn.ReLU(inplace=True))
+            self.low4 = nn.Sequential(nn.Conv2d(c2, 16, 1), nn.ReLU(inplace=True))
+            self.proto_mid = nn.Sequential(nn.Conv2d(ch + 16, pc, 3, padding=1), nn.ReLU(inplace=True))
+            self.proto_post = nn.Sequential(nn.Conv2d(pc + 8, pc + 8, 3, padding=1, groups=pc + 8), nn.ReLU(inplace=True),
+                                            nn.Conv2d(pc + 8, k, 1))
         self.A = len(scales[0]) * len(aspect_ratios)
         self.upfeature = nn.Sequential(nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))
         self.loc = nn.Conv2d(ch, self.A * 4, 3, padding=1)
@@ -94,16 +113,25 @@ class YolactLite(nn.Module):
         self.semseg = nn.Conv2d(ch, num_classes - 1, 1)
         w, h = size
         with torch.no_grad():
-            feats = self.fpn(self.backbone(torch.zeros(1, 3, h, w)))
+            feats = self.fpn(self.backbone(torch.zeros(1, 3, h, w))[len(self.backbone.low):])
         self.feature_sizes = [tuple(f.shape[-2:]) for f in feats]
         self.register_buffer("priors", make_priors(self.feature_sizes, self.scales, self.aspect_ratios, w, h), persistent=False)
         # bias init: background prior (focal-style) so training starts stable
         nn.init.constant_(self.conf.bias, 0.0)
 
     def forward(self, x):
-        feats = self.fpn(self.backbone(x))
+        cs = self.backbone(x)
+        nl = len(self.backbone.low)
+        feats = self.fpn(cs[nl:])
         p = self.proto_pre(feats[0])
-        p = F.interpolate(p, scale_factor=2, mode="bilinear", align_corners=False)
+        if self.proto_stride == 4:
+            p = F.interpolate(p, scale_factor=2, mode="bilinear", align_corners=False)
+        else:
+            c1, c2 = cs[0], cs[1]
+            p = F.interpolate(p, size=c2.shape[-2:], mode="bilinear", align_corners=False)
+            p = self.proto_mid(torch.cat([p, self.low4(c2)], 1))
+            p = F.interpolate(p, size=c1.shape[-2:], mode="bilinear", align_corners=False)
+            p = torch.cat([p, self.low2(c1)], 1)
         proto = F.relu(self.proto_post(p)).permute(0, 2, 3, 1).contiguous()  # NHWC
         n = x.shape[0]
         locs, confs, masks = [], [], []
