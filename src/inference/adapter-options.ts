@@ -17,6 +17,7 @@ export function adapterOptionsOf(m: Manifest): AdapterOptions[AdapterKind] {
     case "deeplab": {
       const o: AdapterOptions["deeplab"] = {
         ...(m.outputs.logits !== undefined ? { outputName: m.outputs.logits } : {}),
+        ...(m.deeplab !== undefined ? { upsample: m.deeplab.upsample } : {}),
       };
       return o;
     }

@@ -75,6 +75,11 @@ export const YolactSectionSchema = z.strictObject({
   detections: z.boolean().optional(),
 });
 
+export const DeeplabSectionSchema = z.strictObject({
+  /** Logits → frame: "auto" (default), "argmax" (then nearest) or "logits" (bilinear, exact). See deeplab.ts. */
+  upsample: z.enum(["auto", "argmax", "logits"]).default("auto"),
+});
+
 export const ProvenanceSchema = z.strictObject({
   source: z.string().min(1),
   command: z.string().optional(),
@@ -100,6 +105,7 @@ export const ManifestSchema = z
     labels: z.array(LabelEntrySchema).min(1),
     thresholds: ThresholdsSchema.prefault({}),
     yolact: YolactSectionSchema.optional(),
+    deeplab: DeeplabSectionSchema.optional(),
     provenance: ProvenanceSchema,
   })
   .superRefine((m, ctx) => {
@@ -154,6 +160,13 @@ export const ManifestSchema = z
         code: "custom",
         path: ["yolact"],
         message: `"yolact" section given for adapter "${m.adapter}"`,
+      });
+    }
+    if (m.adapter !== "deeplab" && m.deeplab !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["deeplab"],
+        message: `"deeplab" section given for adapter "${m.adapter}"`,
       });
     }
   });

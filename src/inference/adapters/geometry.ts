@@ -76,6 +76,18 @@ export function linearTable(outSize: number, m: AxisMap, srcSize: number, netSiz
   return { i0, i1, w1 };
 }
 
+/** For each index of a table: the end (exclusive) of its span of indices with equal `i0` taps. */
+export function spanEnds(t: LinearTable): Int32Array {
+  const n = t.i0.length;
+  const end = new Int32Array(n);
+  let e = n;
+  for (let i = n - 1; i >= 0; i--) {
+    if (i < n - 1 && t.i0[i + 1] !== t.i0[i]) e = i + 1;
+    end[i] = e;
+  }
+  return end;
+}
+
 /** Nearest source index (of the pixel containing the frame pixel's centre) along one axis. */
 export function nearestTable(outSize: number, m: AxisMap, srcSize: number, netSize: number): Int32Array {
   const t = new Int32Array(outSize);

@@ -16,7 +16,7 @@
  */
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
-import { type GeometryMaps, type LinearTable, linearTable } from "./geometry.js";
+import { type GeometryMaps, type LinearTable, linearTable, spanEnds } from "./geometry.js";
 
 export interface ProtoView {
   readonly data: Float32Array;
@@ -42,18 +42,6 @@ export interface MaskTables {
   readonly rows: LinearTable;
   /** For frame column fx: the end (exclusive) of the span of columns sharing fx's taps. */
   readonly colSpanEnd: Int32Array;
-}
-
-/** End (exclusive) of each index's span of equal `i0` taps. */
-function spanEnds(t: LinearTable): Int32Array {
-  const n = t.i0.length;
-  const end = new Int32Array(n);
-  let e = n;
-  for (let i = n - 1; i >= 0; i--) {
-    if (i < n - 1 && t.i0[i + 1] !== t.i0[i]) e = i + 1;
-    end[i] = e;
-  }
-  return end;
 }
 
 /** Frame-pixel → prototype taps, built once per frame. Prototypes span the network input. */

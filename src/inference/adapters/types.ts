@@ -42,10 +42,13 @@ export interface DeeplabOptions {
   /** Default: the first of `out`, `logits`, `output` present, else the only non-`aux` output. */
   readonly outputName?: string;
   /**
-   * "argmax" (default): argmax at logit resolution, then nearest upsample.
-   * "logits": bilinear-upsample the logits (align_corners=False) then argmax per frame pixel.
+   * "argmax": argmax at logit resolution, then nearest upsample.
+   * "logits": bilinear-upsample the logits (align_corners=False) then argmax per frame pixel
+   * (exact, computed only at class boundaries: logit-upsample.ts).
+   * "auto" (default): "logits" when the logits are coarser than the network input (the model
+   * leaves the upsampling to us), else "argmax" (the model upsampled them in-graph).
    */
-  readonly upsample?: "argmax" | "logits";
+  readonly upsample?: "auto" | "argmax" | "logits";
 }
 
 export interface YolactPriorOptions {

@@ -86,6 +86,29 @@ describe("manifest", () => {
     expect(err.message).toContain("labels[2].labelId");
   });
 
+  it("maps the deeplab section's upsample mode, checks it and rejects it for other adapters", () => {
+    const j = tinyJson();
+    j.deeplab = { upsample: "logits" };
+    expect(adapterOptionsOf(parseManifest(j, "d.json"))).toEqual({ outputName: "out", upsample: "logits" });
+    j.deeplab = {};
+    expect(adapterOptionsOf(parseManifest(j, "d.json"))).toEqual({ outputName: "out", upsample: "auto" });
+    j.deeplab = { upsample: "bicubic" };
+    expect(errorOf(() => parseManifest(j, "d.json")).message).toContain("deeplab.upsample");
+    j.deeplab = { upsampel: "logits" };
+    expect(errorOf(() => parseManifest(j, "d.json")).message).toContain(
+      'deeplab.upsampel: unknown key "upsampel" (did you mean "upsample"?)',
+    );
+    Object.assign(j, {
+      task: "instance",
+      adapter: "yolact",
+      outputs: { loc: "loc", conf: "conf", mask: "mask", proto: "proto" },
+      deeplab: { upsample: "logits" },
+    });
+    expect(errorOf(() => parseManifest(j, "y.json")).message).toContain(
+      '"deeplab" section given for adapter "yolact"',
+    );
+  });
+
   it("maps yolact thresholds and output names", () => {
     const j = tinyJson();
     Object.assign(j, {
