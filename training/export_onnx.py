@@ -74,6 +74,11 @@ def main():
     ap.add_argument("--recal-images", type=int, default=400)
     ap.add_argument("--eval", default=None, help="held-out root: evaluate (Python proxy) after recalibration")
     ap.add_argument("--eval-split", default="val")
+    ap.add_argument("--native-logits", action="store_true",
+                    help="deeplab: export the logits at the decoder's stride 4 (no in-graph resize); the manifest "
+                         "sets deeplab.upsample = logits, so segstream upsamples them exactly (bilinear)")
+    ap.add_argument("--source", default=None, help="provenance source text (default: describes a from-scratch run "
+                                                    "on the train seed)")
     ap.add_argument("--command", default=None, help="training command recorded in the manifest provenance")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -145,6 +150,9 @@ def main():
             json.dump(summ, open(os.path.splitext(args.summary)[0] + ".export.json", "w"), indent=1)
         model.eval()
     net.eval()  # the wrapper too: export restores the wrapper's mode recursively afterwards
+    if args.kind == "deeplab" and args.native_logits:
+        model.upsample_output = False
+        manifest["deeplab"] = {"upsample": "logits"}
     x = torch.randn(1, 3, h, w)
     torch.onnx.export(net, x, args.onnx, opset_version=13, input_names=["input"], output_names=out_names,
                       do_constant_folding=True)
@@ -166,7 +174,7 @@ def main():
             o.numpy().astype(np.float32).tofile(os.path.join(args.ref, f"{n}.bin"))
         json.dump(meta, open(os.path.join(args.ref, "meta.json"), "w"))
     manifest["provenance"] = {
-        "source": f"segstream training/{'train_deeplab' if args.kind == 'deeplab' else 'train_yolact'}.py, trained from "
+        "source": args.source or f"segstream training/{'train_deeplab' if args.kind == 'deeplab' else 'train_yolact'}.py, trained from "
                   f"scratch on the synthetic city (train seed {DATA_SEEDS['train']['seed']}, "
                   f"{DATA_SEEDS['train']['sequences']}x{DATA_SEEDS['train']['frames']} frames; held-out seed "
                   f"{DATA_SEEDS['heldout']['seed']}); {summ.get('steps', '?')} steps, {summ.get('train_minutes', '?')} min CPU",

@@ -53,6 +53,9 @@ class DeepLabLite(nn.Module):
             nn.Conv2d(dec_ch, dec_ch, 1, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
         )
         self.classifier = nn.Conv2d(dec_ch, num_classes, 1)
+        # False: return the logits at the decoder's stride 4 and leave the bilinear upsampling to
+        # the consumer (segstream's deeplab adapter does it exactly, only at class boundaries).
+        self.upsample_output = True
 
     def forward(self, x):
         h, w = x.shape[-2:]
@@ -66,6 +69,8 @@ class DeepLabLite(nn.Module):
         x = F.interpolate(x, size=low.shape[-2:], mode="bilinear", align_corners=False)
         x = self.fuse(torch.cat([x, low], 1))
         x = self.classifier(x)
+        if not self.upsample_output:
+            return x
         return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
 
 
