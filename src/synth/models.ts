@@ -47,9 +47,7 @@ export function drawStatic(p: Painter, o: StaticObject, sCam: number, lit: boole
       );
       return;
     case "wall":
-      p.label = p.inst = WALL;
-      p.box((o.s0 + o.s1) / 2, o.d, 1, 0, (o.s1 - o.s0) / 2, 0.15, 0, o.height, o.color);
-      return;
+      return drawWall(p, o);
     case "fence":
       return drawFence(p, o);
     case "lamp":
@@ -146,14 +144,35 @@ function drawTree(p: Painter, o: StaticObject): void {
   p.disc(o.s0 - 0.2, o.d - r * 0.2, hc + r * 0.55, r * 0.5, r * 0.45, 7, scaleColor(o.color, 1.2), -1, BOTH);
 }
 
-function drawFence(p: Painter, o: StaticObject): void {
-  p.label = p.inst = FENCE;
-  for (let s = o.s0; s <= o.s1; s += 2.5) p.box(s, o.d, 1, 0, 0.05, 0.05, 0, o.height, o.color);
+/**
+ * A free-standing wall: masonry in its own palette (not a facade colour), a lighter coping cap
+ * and darker expansion joints every 3 m, so that it reads as a wall in front of a facade and
+ * not as the facade's lower storey.
+ */
+function drawWall(p: Painter, o: StaticObject): void {
+  p.label = p.inst = WALL;
   const hl = (o.s1 - o.s0) / 2;
   const sc = o.s0 + hl;
-  p.box(sc, o.d, 1, 0, hl, 0.03, o.height * 0.8, o.height * 0.9, o.color);
-  p.box(sc, o.d, 1, 0, hl, 0.03, o.height * 0.3, o.height * 0.4, o.color);
-  p.box(sc, o.d, 1, 0, hl, 0.03, o.height * 0.55, o.height * 0.65, o.color);
+  const cap = Math.min(0.15, o.height * 0.1);
+  p.box(sc, o.d, 1, 0, hl, 0.15, 0, o.height - cap, o.color);
+  p.box(sc, o.d, 1, 0, hl + 0.05, 0.2, o.height - cap, o.height, scaleColor(o.color, 1.3));
+  const joint = scaleColor(o.color, 0.7);
+  for (let s = o.s0 + 3; s < o.s1 - 0.5; s += 3) p.box(s, o.d, 1, 0, 0.03, 0.16, 0, o.height - cap, joint);
+}
+
+/**
+ * A board fence: a panel of boards (its colour), a darker top rail, and posts every 1.25 m
+ * standing out on both sides — a surface wide enough to be seen at a distance, where rails
+ * of a few centimetres vanish below a pixel.
+ */
+function drawFence(p: Painter, o: StaticObject): void {
+  p.label = p.inst = FENCE;
+  const hl = (o.s1 - o.s0) / 2;
+  const sc = o.s0 + hl;
+  const dark = scaleColor(o.color, 0.65);
+  p.box(sc, o.d, 1, 0, hl, 0.025, 0.08, o.height * 0.9, o.color);
+  p.box(sc, o.d, 1, 0, hl, 0.05, o.height * 0.9, o.height, dark);
+  for (let s = o.s0; s <= o.s1; s += 1.25) p.box(s, o.d, 1, 0, 0.05, 0.06, 0, o.height, dark);
 }
 
 function drawLamp(p: Painter, o: StaticObject): void {

@@ -211,8 +211,8 @@ function generateSide(
         barrier === "hedge"
           ? rng.pick([0x3d5a24, 0x4a6b2a, 0x35501f])
           : barrier === "wall"
-            ? rng.pick([0xa89f91, 0x8c8c84, 0xb5a58c])
-            : rng.pick([0x7a6a55, 0x5f6a6e, 0x8b7d6b]);
+            ? rng.pick([0x6f7566, 0x57534f, 0x7a4234]) // wall masonry: no facade colour (FACADES)
+            : rng.pick([0x6b4f34, 0x4e5f3b, 0x8a6a44]); // fence boards: stained, painted, natural
       out.push({
         kind: barrier,
         s0: s,
