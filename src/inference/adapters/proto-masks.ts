@@ -13,6 +13,8 @@
  * one run without interpolating; only spans on the mask boundary are evaluated per pixel.
  * Consecutive frame rows also share their two proto rows, and whether a span is uniform does
  * not depend on the row weight, so spans are classified once per proto-row pair.
+ * The sigmoid is monotonic, so spans are classified on the logits (P · c) against
+ * logit(threshold), with a margin; only the taps of mixed spans pay for an exp.
  */
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
@@ -105,21 +107,36 @@ export function assembleMask(
   const fy1 = lowerBound(t.rows.i0, y1);
   if (x1 <= x0 || y1 <= y0 || fx1 <= fx0 || fy1 <= fy0) return out.finish(W, H);
 
-  // Sigmoid of the linear combination over the crop, with a 1-pixel zero border.
+  // The linear combination (the mask logit) over the crop, with a 1-pixel border of −∞ (a
+  // sigmoid of 0: cropped). The sigmoid is taken only where a value is interpolated.
   const bw = x1 - x0 + 2;
   const bh = y1 - y0 + 2;
-  const buf = new Float32Array(bw * bh);
+  const buf = new Float64Array(bw * bh).fill(-Infinity);
   const { data, w: pw, k } = proto;
   if (proto.layout === "nhwc") {
+    // Four partial sums: the additions of one sum wait on each other (FP add latency), four
+    // independent chains do not. k4: the coefficients in multiples of 4, the rest after.
+    const k4 = k & ~3;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const base = (y * pw + x) * k;
-        let s = 0;
-        for (let j = 0; j < k; j++) s += data[base + j]! * coeffs[offset + j]!;
-        buf[(y - y0 + 1) * bw + (x - x0 + 1)] = 1 / (1 + Math.exp(-s));
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let j = 0;
+        for (; j < k4; j += 4) {
+          s0 += data[base + j]! * coeffs[offset + j]!;
+          s1 += data[base + j + 1]! * coeffs[offset + j + 1]!;
+          s2 += data[base + j + 2]! * coeffs[offset + j + 2]!;
+          s3 += data[base + j + 3]! * coeffs[offset + j + 3]!;
+        }
+        for (; j < k; j++) s0 += data[base + j]! * coeffs[offset + j]!;
+        buf[(y - y0 + 1) * bw + (x - x0 + 1)] = s0 + s1 + (s2 + s3);
       }
     }
   } else {
+    for (let y = 1; y < bh - 1; y++) buf.fill(0, y * bw + 1, y * bw + bw - 1);
     const plane = proto.h * pw;
     for (let j = 0; j < k; j++) {
       const c = coeffs[offset + j]!;
@@ -131,13 +148,14 @@ export function assembleMask(
         for (let x = x0; x < x1; x++) buf[dst + x] = buf[dst + x]! + data[src + x]! * c;
       }
     }
-    for (let y = 1; y < bh - 1; y++) {
-      for (let x = 1; x < bw - 1; x++) {
-        const i = y * bw + x;
-        buf[i] = 1 / (1 + Math.exp(-buf[i]!));
-      }
-    }
   }
+  // A span is uniform when its 4 tap logits are clearly on one side of logit(threshold) —
+  // by a margin far above float32 rounding of the sigmoid; spans within the margin are
+  // evaluated pixel by pixel like any mixed span.
+  const margin = 1e-5 / Math.max(threshold * (1 - threshold), 1e-6);
+  const logitThreshold = Math.log(threshold / (1 - threshold));
+  const below = logitThreshold - margin;
+  const above = logitThreshold + margin;
 
   const { i0: ci0, i1: ci1, w1: cw } = t.cols;
   const { i0: ri0, i1: ri1, w1: rw } = t.rows;
@@ -172,11 +190,16 @@ export function assembleMask(
         const tb = buf[r0 + cb]!;
         const ba = buf[r1 + ca]!;
         const bb = buf[r1 + cb]!;
-        kind[k] = Math.max(ta, tb, ba, bb) <= threshold ? 0 : Math.min(ta, tb, ba, bb) > threshold ? 1 : 2;
-        taps[4 * k] = ta;
-        taps[4 * k + 1] = tb;
-        taps[4 * k + 2] = ba;
-        taps[4 * k + 3] = bb;
+        if (ta < below && tb < below && ba < below && bb < below) kind[k] = 0;
+        else if (ta > above && tb > above && ba > above && bb > above) kind[k] = 1;
+        else {
+          kind[k] = 2;
+          // Sigmoid values as float32, as the upsampled mask is defined (and was stored).
+          taps[4 * k] = 1 / (1 + Math.exp(-ta));
+          taps[4 * k + 1] = 1 / (1 + Math.exp(-tb));
+          taps[4 * k + 2] = 1 / (1 + Math.exp(-ba));
+          taps[4 * k + 3] = 1 / (1 + Math.exp(-bb));
+        }
       }
     }
     let cur: 0 | 1 = 0;
