@@ -98,3 +98,27 @@ describe("assembleMask (span skipping) against a per-pixel reference", () => {
     });
   }
 });
+
+describe("assembleMask at the threshold", () => {
+  it("logits on logit(threshold) are decided by the exact sigmoid, not the span test", () => {
+    // All coefficients 0: every logit is 0, every sigmoid exactly 0.5 inside the crop.
+    const p: ProtoView = { data: new Float32Array(16 * 32 * 4).fill(1), h: 16, w: 32, k: 4, layout: "nhwc" };
+    const g: InputGeometry = {
+      netWidth: 128,
+      netHeight: 64,
+      frameWidth: 256,
+      frameHeight: 128,
+      resize: "stretch",
+    };
+    const tables = maskTables(geometryMaps(g), 256, 128, p, 128, 64);
+    const crop = { x0: 4, x1: 20, y0: 2, y1: 10 };
+    const zero = new Float32Array(4);
+    for (const thr of [0.5, 0.5 - 1e-7, 0.5 + 1e-7, 0.25]) {
+      const got = decodeRle(assembleMask(p, zero, 0, crop, tables, thr));
+      const want = referenceMask(p, zero, crop, g, thr);
+      expect(got, `threshold ${thr}`).toEqual(want);
+      // Strictly greater: nothing at 0.5; the crop's interior below it.
+      expect(got.reduce((a, v) => a + v, 0) > 0, `threshold ${thr}`).toBe(thr < 0.5);
+    }
+  });
+});
