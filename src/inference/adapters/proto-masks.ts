@@ -72,6 +72,37 @@ export function cropRange(lo: number, hi: number, size: number): [number, number
   return [a, Math.max(a, b)];
 }
 
+/**
+ * Per-thread scratch for `assembleMask`, grown on demand and reused by every mask (one mask
+ * at a time per thread; nothing escapes a call): a typed-array allocation per mask and
+ * buffer costs about as much as a small mask's arithmetic.
+ */
+const scratch = (() => {
+  let logits = new Float64Array(1024);
+  let spans = new Int32Array(256);
+  let kinds = new Uint8Array(256);
+  let taps = new Float32Array(1024);
+  const size = (n: number): number => 1 << Math.ceil(Math.log2(Math.max(n, 1)));
+  return {
+    logits(n: number): Float64Array {
+      if (logits.length < n) logits = new Float64Array(size(n));
+      return logits;
+    },
+    spans(n: number): Int32Array {
+      if (spans.length < n) spans = new Int32Array(size(n));
+      return spans;
+    },
+    kinds(n: number): Uint8Array {
+      if (kinds.length < n) kinds = new Uint8Array(size(n));
+      return kinds;
+    },
+    taps(n: number): Float32Array {
+      if (taps.length < n) taps = new Float32Array(size(n));
+      return taps;
+    },
+  };
+})();
+
 /** First index whose value ≥ v in a non-decreasing array (length if none). */
 function lowerBound(a: Int32Array, v: number): number {
   let lo = 0;
@@ -111,7 +142,8 @@ export function assembleMask(
   // sigmoid of 0: cropped). The sigmoid is taken only where a value is interpolated.
   const bw = x1 - x0 + 2;
   const bh = y1 - y0 + 2;
-  const buf = new Float64Array(bw * bh).fill(-Infinity);
+  const buf = scratch.logits(bw * bh);
+  buf.fill(-Infinity, 0, bw * bh);
   const { data, w: pw, k } = proto;
   if (proto.layout === "nhwc") {
     // Four partial sums: the additions of one sum wait on each other (FP add latency), four
@@ -163,15 +195,15 @@ export function assembleMask(
   const spanEnd = t.colSpanEnd;
   let nSpans = 0;
   for (let fx = fx0; fx < fx1; fx = Math.min(spanEnd[fx]!, fx1)) nSpans++;
-  const spanFrom = new Int32Array(nSpans + 1);
+  const spanFrom = scratch.spans(nSpans + 1);
   for (let fx = fx0, k = 0; fx < fx1; fx = Math.min(spanEnd[fx]!, fx1)) spanFrom[k++] = fx;
   spanFrom[nSpans] = fx1;
   // Per span, for the current pair of proto rows: 0 = all 4 taps ≤ threshold, 1 = all
   // above, 2 = mixed. Consecutive frame rows share a row pair (8 at 1024 over 128), and a
   // uniform span does not depend on the row weight, so it is classified once per pair.
-  const kind = new Uint8Array(nSpans);
+  const kind = scratch.kinds(nSpans);
   // ... and the span's 4 taps (top-left, top-right, bottom-left, bottom-right) for mixed spans.
-  const taps = new Float32Array(4 * nSpans);
+  const taps = scratch.taps(4 * nSpans);
   let pairR0 = -1;
   let pairR1 = -1;
   out.push(0, fy0 * W);
