@@ -15,55 +15,34 @@
  * straight into it (a preallocated output); any other Float32Array is copied in first.
  */
 
+import {
+  ADD,
+  BR_IF_LOOP,
+  F32X4_GT,
+  I16X8_NARROW_I32X4_S,
+  I32,
+  I8X16_NARROW_I16X8_S,
+  I8X16_SPLAT,
+  LOAD8_U,
+  LT_U,
+  MUL,
+  SELECT,
+  SHL,
+  SUB,
+  V128,
+  V_BITSELECT,
+  V_LOAD,
+  V_STORE,
+  get,
+  i32,
+  kernelModule,
+  loop,
+  set,
+  tee,
+} from "./wasm-encoder.js";
+
 const TILE = 2048;
 const PAGE = 65536;
-
-// --- a minimal WebAssembly encoder (only what the kernel uses) ---------------------------------
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32 = (n: number): number[] => [0x41, ...sleb(n)];
-const ADD = [0x6a];
-const SUB = [0x6b];
-const MUL = [0x6c];
-const SHL = [0x74];
-const LT_U = [0x49];
-const SELECT = [0x1b];
-const LOAD8_U = [0x2d, 0, 0];
-const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
-const V_LOAD = (offset: number): number[] => simd(0x00, 0, ...uleb(offset));
-const V_STORE = (offset: number): number[] => simd(0x0b, 0, ...uleb(offset));
-const I8X16_SPLAT = simd(0x0f);
-const F32X4_GT = simd(0x44);
-const V_BITSELECT = simd(0x52);
-const I8X16_NARROW_I16X8_S = simd(0x65);
-const I16X8_NARROW_I32X4_S = simd(0x85);
-const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-const BR_IF_LOOP = [0x0d, 0]; // continue the innermost loop
 
 // Locals: parameters 0–7, then i32 8–13, then v128 14–18.
 const DATA = 0,
@@ -229,19 +208,15 @@ const body: number[] = [
 ];
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const locals = vec([
-    [...uleb(6), I32],
-    [...uleb(5), V128],
-  ]);
-  const func = [...locals, ...body, 0x0b];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: 8 }, () => [I32])), 0x00]])), // (i32 ×8) → ()
-    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])), // memory, min 1 page
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...name("argmax"), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(func.length), ...func]])),
-  ]);
+  return kernelModule(
+    "argmax",
+    8,
+    [
+      [6, I32],
+      [5, V128],
+    ],
+    body,
+  );
 }
 
 type Kernel = (
