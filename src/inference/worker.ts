@@ -6,7 +6,9 @@ import * as ort from "onnxruntime-node";
 import { adapterOptionsOf, labelMapOf } from "./adapter-options.js";
 import { deeplabLogitsBuffer } from "./adapters/deeplab.js";
 import { decode, deeplabOutputName, type LabelMap } from "./adapters/index.js";
+import type { AdapterOptions } from "./adapters/index.js";
 import type { DeeplabOptions } from "./adapters/types.js";
+import { yolactProtoBuffer } from "./adapters/yolact.js";
 import { Preprocessor } from "./preprocess.js";
 import {
   errorInfo,
@@ -53,23 +55,36 @@ interface PreallocatedOutput {
 }
 
 /**
- * DeepLab: the logits output preallocated inside the SIMD argmax's memory (deeplab.ts), so ORT
- * writes where the argmax reads and the adapter needs no copy (≈ 1.2 ms per 19 × 512×256
- * frame). Shaped after the warm-up run's output; undefined for other adapters or without SIMD.
+ * The output an adapter reads most, preallocated inside its SIMD kernel's memory so ORT writes
+ * where the kernel reads and the adapter copies nothing in: DeepLab's logits (deeplab.ts, the
+ * argmax; ≈ 1.2 ms per 19 × 512×256 frame) and YOLACT's NHWC prototypes (proto-masks.ts, the
+ * mask dot products). Shaped after the warm-up run's output; undefined for other adapters or
+ * without SIMD. (onnxruntime-node 1.30 still returns a copy of a preallocated output; the
+ * adapter reads the preallocated view instead.)
  */
-function preallocatedLogits(
+function preallocatedOutput(
   adapter: string,
   warm: ort.InferenceSession.OnnxValueMapType,
-  opts: DeeplabOptions,
+  opts: AdapterOptions[keyof AdapterOptions],
 ): PreallocatedOutput | undefined {
-  if (adapter !== "deeplab") return undefined;
   const outs = toOutputs(warm);
-  const name = deeplabOutputName(outs, opts);
-  const dims = outs[name]?.dims;
-  if (dims === undefined || dims.length < 3) return undefined;
-  const [c, h, w] = dims.slice(-3) as [number, number, number];
-  if (c * h * w !== outs[name]!.data.length) return undefined;
-  const view = deeplabLogitsBuffer(c, h * w);
+  let name: string;
+  let view: Float32Array | undefined;
+  if (adapter === "deeplab") {
+    name = deeplabOutputName(outs, opts as DeeplabOptions);
+    const dims = outs[name]?.dims;
+    if (dims === undefined || dims.length < 3) return undefined;
+    const [c, h, w] = dims.slice(-3) as [number, number, number];
+    if (c * h * w !== outs[name]!.data.length) return undefined;
+    view = deeplabLogitsBuffer(c, h * w);
+  } else if (adapter === "yolact") {
+    const p = yolactProtoBuffer(outs, opts as AdapterOptions["yolact"]);
+    if (p === undefined) return undefined;
+    ({ name, view } = p);
+  } else {
+    return undefined;
+  }
+  const dims = outs[name]!.dims;
   if (view === undefined) return undefined;
   return { name, dims, view, tensor: new ort.Tensor("float32", view, dims) };
 }
@@ -101,7 +116,11 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const w0 = performance.now();
   const warm = await session.run(feeds);
   const warmupMs = performance.now() - w0;
-  const prealloc = preallocatedLogits(m.adapter, warm, opts as DeeplabOptions);
+  const prealloc = preallocatedOutput(m.adapter, warm, opts);
+  // Fetches naming every output (ORT returns only the fetched ones): the preallocated one
+  // with its tensor, the others null (ORT allocates them).
+  const fetchesWith = (p: PreallocatedOutput): Record<string, ort.Tensor | null> =>
+    Object.fromEntries(session.outputNames.map((n) => [n, n === p.name ? p.tensor : null]));
   post(port, {
     type: "ready",
     provider: opened.provider,
@@ -127,9 +146,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       const t1 = performance.now();
       // (A view detached by a later memory growth is not handed to ORT again.)
       const into = prealloc !== undefined && prealloc.view.byteLength > 0 ? prealloc : undefined;
-      const results = await (into !== undefined
-        ? session.run(feeds, { [into.name]: into.tensor })
-        : session.run(feeds));
+      const results = await (into !== undefined ? session.run(feeds, fetchesWith(into)) : session.run(feeds));
       const t2 = performance.now();
       const outputs = toOutputs(results);
       if (into !== undefined) outputs[into.name] = { dims: into.dims, data: into.view };

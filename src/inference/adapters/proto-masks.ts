@@ -19,6 +19,7 @@
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
 import { type GeometryMaps, type LinearTable, linearTable, spanEnds } from "./geometry.js";
+import { SimdProtoDot } from "./proto-dot-simd.js";
 
 export interface ProtoView {
   readonly data: Float32Array;
@@ -44,6 +45,36 @@ export interface MaskTables {
   readonly rows: LinearTable;
   /** For frame column fx: the end (exclusive) of the span of columns sharing fx's taps. */
   readonly colSpanEnd: Int32Array;
+  /**
+   * The SIMD dot-product kernel when it applies to this frame's prototypes (NHWC, k a multiple
+   * of 4, WebAssembly SIMD available); the prototypes are bound to it by the first mask.
+   */
+  readonly dot: { readonly kernel: SimdProtoDot; bound: boolean } | undefined;
+}
+
+/** The SIMD dot-product kernel (proto-dot-simd.ts), created on first use; undefined without SIMD. */
+let simdDot: SimdProtoDot | undefined;
+let simdDotState: "untried" | "on" | "off" = "untried";
+function simdDotKernel(): SimdProtoDot | undefined {
+  if (simdDotState === "untried") {
+    simdDot = SimdProtoDot.create();
+    simdDotState = simdDot !== undefined ? "on" : "off";
+  }
+  return simdDotState === "on" ? simdDot : undefined;
+}
+
+/** Tests and benchmarks: the SIMD dot products when available (default), or always the JS loop. */
+export function useProtoDotSimd(on: boolean): void {
+  simdDotState = on ? "untried" : "off";
+}
+
+/**
+ * A Float32Array for h × w × k NHWC prototypes inside the SIMD kernel's memory, to be handed to
+ * ORT as the preallocated prototype output (the masks then read it in place, no copy per
+ * frame). undefined without SIMD or for a k the kernel does not take.
+ */
+export function protoBuffer(h: number, w: number, k: number): Float32Array | undefined {
+  return SimdProtoDot.supports(k) ? simdDotKernel()?.protoView(h, w, k) : undefined;
 }
 
 /** Frame-pixel → prototype taps, built once per frame. Prototypes span the network input. */
@@ -56,12 +87,14 @@ export function maskTables(
   netH: number,
 ): MaskTables {
   const cols = linearTable(frameW, maps.x, proto.w, netW);
+  const kernel = proto.layout === "nhwc" && SimdProtoDot.supports(proto.k) ? simdDotKernel() : undefined;
   return {
     width: frameW,
     height: frameH,
     cols,
     rows: linearTable(frameH, maps.y, proto.h, netH),
     colSpanEnd: spanEnds(cols),
+    dot: kernel !== undefined ? { kernel, bound: false } : undefined,
   };
 }
 
@@ -115,35 +148,17 @@ function lowerBound(a: Int32Array, v: number): number {
   return lo;
 }
 
-/**
- * One detection's mask. `coeffs[offset … offset+k)` are its coefficients; `threshold` applies
- * to the upsampled sigmoid (strictly greater).
- */
-export function assembleMask(
+/** Mask logits of the crop into `buf` (bw × bh, border already −∞), in float64 (JS). */
+function jsLogits(
   proto: ProtoView,
   coeffs: Float32Array,
   offset: number,
   crop: CropRect,
-  t: MaskTables,
-  threshold: number,
-): RleMask {
-  const W = t.width;
-  const H = t.height;
-  const out = new RleBuilder();
+  buf: Float64Array,
+  bw: number,
+  bh: number,
+): void {
   const { x0, x1, y0, y1 } = crop;
-  // Frame ranges whose taps reach inside the crop: i1 ≥ start and i0 ≤ end − 1.
-  const fx0 = lowerBound(t.cols.i1, x0);
-  const fx1 = lowerBound(t.cols.i0, x1);
-  const fy0 = lowerBound(t.rows.i1, y0);
-  const fy1 = lowerBound(t.rows.i0, y1);
-  if (x1 <= x0 || y1 <= y0 || fx1 <= fx0 || fy1 <= fy0) return out.finish(W, H);
-
-  // The linear combination (the mask logit) over the crop, with a 1-pixel border of −∞ (a
-  // sigmoid of 0: cropped). The sigmoid is taken only where a value is interpolated.
-  const bw = x1 - x0 + 2;
-  const bh = y1 - y0 + 2;
-  const buf = scratch.logits(bw * bh);
-  buf.fill(-Infinity, 0, bw * bh);
   const { data, w: pw, k } = proto;
   if (proto.layout === "nhwc") {
     // Four partial sums: the additions of one sum wait on each other (FP add latency), four
@@ -180,6 +195,48 @@ export function assembleMask(
         for (let x = x0; x < x1; x++) buf[dst + x] = buf[dst + x]! + data[src + x]! * c;
       }
     }
+  }
+}
+
+/**
+ * One detection's mask. `coeffs[offset … offset+k)` are its coefficients; `threshold` applies
+ * to the upsampled sigmoid (strictly greater).
+ */
+export function assembleMask(
+  proto: ProtoView,
+  coeffs: Float32Array,
+  offset: number,
+  crop: CropRect,
+  t: MaskTables,
+  threshold: number,
+): RleMask {
+  const W = t.width;
+  const H = t.height;
+  const out = new RleBuilder();
+  const { x0, x1, y0, y1 } = crop;
+  // Frame ranges whose taps reach inside the crop: i1 ≥ start and i0 ≤ end − 1.
+  const fx0 = lowerBound(t.cols.i1, x0);
+  const fx1 = lowerBound(t.cols.i0, x1);
+  const fy0 = lowerBound(t.rows.i1, y0);
+  const fy1 = lowerBound(t.rows.i0, y1);
+  if (x1 <= x0 || y1 <= y0 || fx1 <= fx0 || fy1 <= fy0) return out.finish(W, H);
+
+  // The linear combination (the mask logit) over the crop, with a 1-pixel border of −∞ (a
+  // sigmoid of 0: cropped). The sigmoid is taken only where a value is interpolated.
+  const bw = x1 - x0 + 2;
+  const bh = y1 - y0 + 2;
+  let buf: Float32Array | Float64Array;
+  const { data, w: pw, k } = proto;
+  if (t.dot !== undefined) {
+    if (!t.dot.bound) {
+      t.dot.kernel.bind(data, proto.h, pw, k);
+      t.dot.bound = true;
+    }
+    buf = t.dot.kernel.dots(coeffs, offset, x0, x1, y0, y1);
+  } else {
+    buf = scratch.logits(bw * bh);
+    buf.fill(-Infinity, 0, bw * bh);
+    jsLogits(proto, coeffs, offset, crop, buf, bw, bh);
   }
   // A span is uniform when its 4 tap logits are clearly on one side of logit(threshold) —
   // by a margin far above float32 rounding of the sigmoid; spans within the margin are

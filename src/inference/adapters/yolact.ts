@@ -18,7 +18,7 @@
 import { makeResult, type SegmentationResult } from "../result.js";
 import { SUPPRESSION_MATRIX_MAX, fastNms, suppressionMatrix } from "./fast-nms.js";
 import { geometryMaps, netToFrame } from "./geometry.js";
-import { assembleMask, cropRange, maskTables, type ProtoView } from "./proto-masks.js";
+import { assembleMask, cropRange, maskTables, protoBuffer, type ProtoView } from "./proto-masks.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
 import { defaultYolactPriors, makeYolactPriors } from "./yolact-priors.js";
 import type { AdapterContext, OutputTensor, Outputs, YolactOptions } from "./types.js";
@@ -53,6 +53,33 @@ export function protoLayout(
   throw new RangeError(
     `yolact proto dims [${dims.join(", ")}] have no axis equal to the ${k} mask coefficients`,
   );
+}
+
+/**
+ * The prototype output preallocated in the SIMD mask kernel's memory (proto-masks.ts), shaped
+ * like `outputs` (a warm-up run's): its name and the view for ORT to write into. undefined when
+ * the kernel does not apply (NCHW prototypes, k not a multiple of 4, no SIMD).
+ */
+export function yolactProtoBuffer(
+  outputs: Outputs,
+  opts: YolactOptions = {},
+): { name: string; view: Float32Array } | undefined {
+  const name = opts.outputNames?.proto ?? "proto";
+  const proto = outputs[name];
+  const mask = outputs[opts.outputNames?.mask ?? "mask"];
+  if (proto === undefined || mask === undefined || proto.dims.length < 3) return undefined;
+  const k = mask.dims[mask.dims.length - 1]!;
+  const [a, b, c] = proto.dims.slice(-3) as [number, number, number];
+  if (a * b * c !== proto.data.length) return undefined;
+  let layout: "nhwc" | "nchw";
+  try {
+    layout = protoLayout([a, b, c], k, opts.protoLayout);
+  } catch {
+    return undefined;
+  }
+  if (layout !== "nhwc") return undefined;
+  const view = protoBuffer(a, b, c);
+  return view !== undefined ? { name, view } : undefined;
 }
 
 function priorsFor(
