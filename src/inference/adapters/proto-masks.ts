@@ -15,6 +15,9 @@
  * not depend on the row weight, so spans are classified once per proto-row pair.
  * The sigmoid is monotonic, so spans are classified on the logits (P · c) against
  * logit(threshold), with a margin; only the taps of mixed spans pay for an exp.
+ *
+ * The logits P · c of a crop come from the WebAssembly SIMD kernel (proto-dot-simd.ts, float32)
+ * for NHWC prototypes with k a multiple of 4, else from a float64 JS loop.
  */
 import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
