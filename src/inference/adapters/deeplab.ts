@@ -21,7 +21,8 @@
  *   model's 19 × 64×128 logits: ≈ 0.5 ms to a 512×256 frame, ≈ 1 ms to 1024×512 (the
  *   per-pixel interpolation of every class it replaces: ≈ 128 ms). A model that outputs
  *   logits at 1/4 resolution and leaves the upsampling to this mode also saves the in-graph
- *   resize (≈ 20 % of deeplab-synth's session.run) and a 16× smaller output copy.
+ *   resize and the copy of a 16× larger output (onnxruntime-node copies every output): a
+ *   bare 2-thread session.run loop on deeplab-synth went from 73 to 158 frames/s.
  *
  * Per-frame cost against session.run: bench/inference.ts (postprocess ms and % of run).
  */
