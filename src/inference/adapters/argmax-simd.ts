@@ -33,6 +33,8 @@ import {
   V_BITSELECT,
   V_LOAD,
   V_STORE,
+  align,
+  compileKernel,
   get,
   i32,
   kernelModule,
@@ -230,8 +232,6 @@ type Kernel = (
   best: number,
 ) => void;
 
-const align = (n: number, a: number): number => Math.ceil(n / a) * a;
-
 /** The kernel with its memory. Not thread-safe: one per thread (module-level in the adapter). */
 export class SimdArgmax {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
@@ -245,13 +245,8 @@ export class SimdArgmax {
 
   /** undefined where WebAssembly SIMD is unavailable (the caller keeps its JS loop). */
   static create(): SimdArgmax | undefined {
-    try {
-      const bytes = moduleBytes();
-      if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return undefined;
-      return new SimdArgmax(new WebAssembly.Module(bytes));
-    } catch {
-      return undefined;
-    }
+    const module = compileKernel(moduleBytes());
+    return module !== undefined ? new SimdArgmax(module) : undefined;
   }
 
   private static readonly LABELS_AT = 256;

@@ -28,6 +28,7 @@
  */
 import { makeResult, type SegmentationResult } from "../result.js";
 import { SimdArgmax } from "./argmax-simd.js";
+import { lazyKernel } from "./wasm-encoder.js";
 import { geometryMaps, linearTable, nearestTable, spanEnds } from "./geometry.js";
 import { bilinearArgmax, type LogitTaps } from "./logit-upsample.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
@@ -55,19 +56,12 @@ let bestScratch = new Float32Array(0);
 let labelScratch = new Uint8Array(0);
 
 /** The WebAssembly SIMD argmax (argmax-simd.ts), created on first use; undefined without SIMD. */
-let simd: SimdArgmax | undefined;
-let simdState: "untried" | "on" | "off" = "untried";
-function simdKernel(): SimdArgmax | undefined {
-  if (simdState === "untried") {
-    simd = SimdArgmax.create();
-    simdState = simd !== undefined ? "on" : "off";
-  }
-  return simdState === "on" ? simd : undefined;
-}
+const simdArgmax = lazyKernel(() => SimdArgmax.create());
+const simdKernel = (): SimdArgmax | undefined => simdArgmax.get();
 
 /** Tests and benchmarks: the SIMD argmax when available (default), or always the JS loop. */
 export function useDeeplabSimd(on: boolean): void {
-  simdState = on ? "untried" : "off";
+  simdArgmax.use(on);
 }
 
 /**

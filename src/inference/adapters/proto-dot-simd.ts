@@ -29,6 +29,8 @@ import {
   V128,
   V_LOAD,
   V_ZERO,
+  align,
+  compileKernel,
   get,
   i32,
   kernelModule,
@@ -112,8 +114,6 @@ type Kernel = (
   outrowb: number,
 ) => void;
 
-const align = (n: number, a: number): number => Math.ceil(n / a) * a;
-
 /** The kernel with its memory. Not thread-safe: one per thread (module-level in proto-masks.ts). */
 export class SimdProtoDot {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
@@ -130,8 +130,8 @@ export class SimdProtoDot {
 
   /** undefined where WebAssembly SIMD is unavailable. */
   static create(): SimdProtoDot | undefined {
-    try {
-      const bytes = kernelModule(
+    const module = compileKernel(
+      kernelModule(
         "dots",
         10,
         [
@@ -139,12 +139,9 @@ export class SimdProtoDot {
           [1, V128],
         ],
         body,
-      );
-      if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return undefined;
-      return new SimdProtoDot(new WebAssembly.Module(bytes));
-    } catch {
-      return undefined;
-    }
+      ),
+    );
+    return module !== undefined ? new SimdProtoDot(module) : undefined;
   }
 
   /** Whether prototypes of k coefficients fit the kernel (NHWC layout is the caller's check). */

@@ -23,6 +23,7 @@ import { RleBuilder } from "../../frames/rle.js";
 import type { RleMask } from "../result.js";
 import { type GeometryMaps, type LinearTable, linearTable, spanEnds } from "./geometry.js";
 import { SimdProtoDot } from "./proto-dot-simd.js";
+import { lazyKernel } from "./wasm-encoder.js";
 
 export interface ProtoView {
   readonly data: Float32Array;
@@ -56,19 +57,12 @@ export interface MaskTables {
 }
 
 /** The SIMD dot-product kernel (proto-dot-simd.ts), created on first use; undefined without SIMD. */
-let simdDot: SimdProtoDot | undefined;
-let simdDotState: "untried" | "on" | "off" = "untried";
-function simdDotKernel(): SimdProtoDot | undefined {
-  if (simdDotState === "untried") {
-    simdDot = SimdProtoDot.create();
-    simdDotState = simdDot !== undefined ? "on" : "off";
-  }
-  return simdDotState === "on" ? simdDot : undefined;
-}
+const simdDot = lazyKernel(() => SimdProtoDot.create());
+const simdDotKernel = (): SimdProtoDot | undefined => simdDot.get();
 
 /** Tests and benchmarks: the SIMD dot products when available (default), or always the JS loop. */
 export function useProtoDotSimd(on: boolean): void {
-  simdDotState = on ? "untried" : "off";
+  simdDot.use(on);
 }
 
 /**

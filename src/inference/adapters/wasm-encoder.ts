@@ -80,3 +80,40 @@ export function kernelModule(
     ...section(10, vec([[...uleb(func.length), ...func]])),
   ]);
 }
+
+/** `n` rounded up to a multiple of `a` (memory layout of the kernels). */
+export const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** Compiles a kernel module; undefined where WebAssembly (or its SIMD) is unavailable or rejects it. */
+export function compileKernel(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | undefined {
+  try {
+    if (typeof WebAssembly !== "object" || !WebAssembly.validate(bytes)) return undefined;
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A per-thread kernel made on first use (undefined when it cannot be: the caller keeps its JS
+ * loop), which tests and benchmarks can switch off (`use(false)`: always the JS loop).
+ */
+export function lazyKernel<T>(create: () => T | undefined): {
+  get(): T | undefined;
+  use(on: boolean): void;
+} {
+  let kernel: T | undefined;
+  let state: "untried" | "on" | "off" = "untried";
+  return {
+    get(): T | undefined {
+      if (state === "untried") {
+        kernel = create();
+        state = kernel !== undefined ? "on" : "off";
+      }
+      return state === "on" ? kernel : undefined;
+    },
+    use(on: boolean): void {
+      state = on ? "untried" : "off";
+    },
+  };
+}
