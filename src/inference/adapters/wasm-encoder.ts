@@ -1,8 +1,8 @@
 /**
  * A minimal WebAssembly encoder for the adapters' SIMD kernels (argmax-simd.ts,
  * proto-dot-simd.ts): LEB128, sections, a one-function module that imports its memory, and the
- * few opcodes the kernels use. Kernels are assembled from these at load time (no toolchain, no
- * binary blob in the repository).
+ * few opcodes the kernels use; plus compiling a kernel and making it lazily per thread. Kernels
+ * are assembled from these at load time (no toolchain, no binary blob in the repository).
  */
 
 export const uleb = (n: number): number[] => {
