@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--native-logits", action="store_true",
                     help="deeplab: export the logits at the decoder's stride 4 (no in-graph resize); the manifest "
                          "sets deeplab.upsample = logits, so segstream upsamples them exactly (bilinear)")
+    ap.add_argument("--size", default=None, help="network input WxH to export at (default: the training size); "
+                    "the weights are resolution-agnostic, YOLACT's priors are regenerated for it")
     ap.add_argument("--source", default=None, help="provenance source text (default: describes a from-scratch run "
                                                     "on the train seed)")
     ap.add_argument("--command", default=None, help="training command recorded in the manifest provenance")
@@ -86,7 +88,7 @@ def main():
 
     ck = torch.load(args.ckpt, map_location="cpu")
     targs = ck["args"]
-    w, h = map(int, targs["size"].split("x"))
+    w, h = map(int, (args.size or targs["size"]).split("x"))
     summ = json.load(open(args.summary)) if args.summary else {}
     name = os.path.splitext(os.path.basename(args.onnx))[0]
     metrics = {}
