@@ -107,31 +107,24 @@ export function cropRange(lo: number, hi: number, size: number): [number, number
  * at a time per thread; nothing escapes a call): a typed-array allocation per mask and
  * buffer costs about as much as a small mask's arithmetic.
  */
-const scratch = (() => {
-  let logits = new Float64Array(1024);
-  let spans = new Int32Array(256);
-  let kinds = new Uint8Array(256);
-  let taps = new Float32Array(1024);
-  const size = (n: number): number => 1 << Math.ceil(Math.log2(Math.max(n, 1)));
-  return {
-    logits(n: number): Float64Array {
-      if (logits.length < n) logits = new Float64Array(size(n));
-      return logits;
-    },
-    spans(n: number): Int32Array {
-      if (spans.length < n) spans = new Int32Array(size(n));
-      return spans;
-    },
-    kinds(n: number): Uint8Array {
-      if (kinds.length < n) kinds = new Uint8Array(size(n));
-      return kinds;
-    },
-    taps(n: number): Float32Array {
-      if (taps.length < n) taps = new Float32Array(size(n));
-      return taps;
-    },
+/** A typed array of at least `n` elements, reallocated (to the next power of two) only to grow. */
+function growable<T extends { readonly length: number }>(
+  make: (n: number) => T,
+  initial: number,
+): (n: number) => T {
+  let a = make(initial);
+  return (n) => {
+    if (a.length < n) a = make(1 << Math.ceil(Math.log2(Math.max(n, 1))));
+    return a;
   };
-})();
+}
+
+const scratch = {
+  logits: growable((n) => new Float64Array(n), 1024),
+  spans: growable((n) => new Int32Array(n), 256),
+  kinds: growable((n) => new Uint8Array(n), 256),
+  taps: growable((n) => new Float32Array(n), 1024),
+};
 
 /** First index whose value ≥ v in a non-decreasing array (length if none). */
 function lowerBound(a: Int32Array, v: number): number {
