@@ -4,6 +4,9 @@
  * a little jitter and occasional missed detections) over 100 frames. Figures, never a
  * pass/fail test.
  *
+ * The frames come with an rgb8 image (each object painted in its own colour), so the default
+ * configuration pays for appearance descriptors too.
+ *
  * Each configuration runs `--repeat` times over the sequence (fresh tracker each time) after a
  * warm-up; percentiles are over all frames of all passes, "best pass" is the lowest mean (the
  * least disturbed by other load on the machine).
@@ -14,7 +17,7 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { RleBuilder } from "../src/frames/rle.js";
 import { makeResult, type RleMask, type SegmentationResult } from "../src/inference/result.js";
-import { ByteTracker, type TrackerOptionsInit } from "../src/tracking/index.js";
+import { ByteTracker, type ImageView, type TrackerOptionsInit } from "../src/tracking/index.js";
 import { Rng } from "../src/synth/rng.js";
 
 const { values } = parseArgs({
@@ -62,7 +65,22 @@ function ellipseRle(cx: number, cy: number, rx: number, ry: number): { mask: Rle
   return { mask: b.finish(W, H), box: [x1, y1, x2, y2] };
 }
 
-function makeFrames(): SegmentationResult[] {
+/** Paints a mask's runs into an rgb8 image in one colour. */
+function paintRle(img: Uint8Array, m: RleMask, rgb: readonly [number, number, number]): void {
+  let pos = 0;
+  m.counts.forEach((n, i) => {
+    if (i & 1) for (let p = pos; p < pos + n; p++) img.set(rgb, 3 * p);
+    pos += n;
+  });
+}
+
+interface BenchFrame {
+  readonly result: SegmentationResult;
+  /** The frame's pixels: every object painted in its own colour (for appearance). */
+  readonly image: ImageView;
+}
+
+function makeFrames(): BenchFrame[] {
   const rand = prng(2024);
   const objs = Array.from({ length: N }, () => ({
     x: rand() * W,
@@ -73,13 +91,15 @@ function makeFrames(): SegmentationResult[] {
     ry: 10 + rand() * 70,
     cls: [24, 25, 26, 26, 26, 33][Math.floor(rand() * 6)]!,
     score: 0.55 + rand() * 0.45,
+    rgb: [Math.floor(rand() * 256), Math.floor(rand() * 256), Math.floor(rand() * 256)] as const,
   }));
-  const frames: SegmentationResult[] = [];
+  const frames: BenchFrame[] = [];
   for (let f = 0; f < F; f++) {
     const boxes: number[] = [];
     const masks: RleMask[] = [];
     const scores: number[] = [];
     const classIds: number[] = [];
+    const data = new Uint8Array(W * H * 3).fill(100);
     for (const o of objs) {
       const cx = (((o.x + o.vx * f) % W) + W) % W;
       const cy = Math.min(H - 5, Math.max(5, o.y + o.vy * f));
@@ -88,11 +108,12 @@ function makeFrames(): SegmentationResult[] {
       if (e.box[2]! <= e.box[0]!) continue;
       boxes.push(...e.box);
       masks.push(e.mask);
+      paintRle(data, e.mask, o.rgb);
       scores.push(rand() < 0.1 ? 0.2 + rand() * 0.25 : o.score);
       classIds.push(o.cls);
     }
-    frames.push(
-      makeResult({
+    frames.push({
+      result: makeResult({
         frameId: f,
         sourceId: "bench",
         stampNs: BigInt(f) * 33_333_333n,
@@ -105,18 +126,23 @@ function makeFrames(): SegmentationResult[] {
           masks,
         },
       }),
-    );
+      image: { width: W, height: H, encoding: "rgb8", data },
+    });
   }
   return frames;
 }
 
-function measure(frames: SegmentationResult[], opts: TrackerOptionsInit): { ms: number[]; tracks: number } {
+function measure(
+  frames: BenchFrame[],
+  opts: TrackerOptionsInit,
+  withImage: boolean,
+): { ms: number[]; tracks: number } {
   const t = new ByteTracker(opts);
   const ms: number[] = [];
   let last = 0;
   for (const fr of frames) {
     const t0 = performance.now();
-    const out = t.update(fr);
+    const out = t.update(fr.result, withImage ? fr.image : undefined);
     ms.push(performance.now() - t0);
     last = out.instances?.count ?? 0;
   }
@@ -128,23 +154,24 @@ function pct(sorted: number[], p: number): number {
 }
 
 const frames = makeFrames();
-const runs = frames.map((f) => f.instances!.masks.reduce((s, m) => s + m.counts.length, 0));
+const runs = frames.map((f) => f.result.instances!.masks.reduce((s, m) => s + m.counts.length, 0));
 console.log(
   `tracker bench: ${N} instances, ${W}x${H}, ${F} frames; RLE runs per frame (all masks) ≈ ${Math.round(
     runs.reduce((a, b) => a + b, 0) / runs.length,
   )}`,
 );
-for (const [name, opts] of [
-  ["mask-aware (maskIouWeight 0.5)", {}],
-  ["box only   (maskIouWeight 0)  ", { maskIouWeight: 0 }],
-  ["no overlap resolution         ", { resolveOverlaps: false }],
-] as [string, TrackerOptionsInit][]) {
-  measure(frames, opts); // warm-up
+for (const [name, opts, withImage] of [
+  ["defaults, with the frame (appearance)", {}, true],
+  ["mask-aware (maskIouWeight 0.5), no frame", {}, false],
+  ["box only   (maskIouWeight 0), no frame ", { maskIouWeight: 0 }, false],
+  ["no overlap resolution, no frame        ", { resolveOverlaps: false }, false],
+] as [string, TrackerOptionsInit, boolean][]) {
+  measure(frames, opts, withImage); // warm-up
   const all: number[] = [];
   let best = Infinity;
   let tracks = 0;
   for (let r = 0; r < REPEAT; r++) {
-    const m = measure(frames, opts);
+    const m = measure(frames, opts, withImage);
     all.push(...m.ms);
     best = Math.min(best, m.ms.reduce((a, b) => a + b, 0) / m.ms.length);
     tracks = m.tracks;

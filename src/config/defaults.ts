@@ -29,6 +29,7 @@ export const DEFAULT_CONFIG: Config = {
     matchThreshold: T.matchThreshold,
     lostTrackBufferSeconds: T.lostTrackBufferSeconds,
     maskIouWeight: T.maskIouWeight,
+    appearanceMinSimilarity: T.appearanceMinSimilarity,
     instancesFromSemantic: T.instancesFromSemantic,
   },
   sinks: { predDir: null, record: null, dashboard: null, ros: null, queueBound: 4 },

@@ -65,6 +65,8 @@ export const ConfigSchema = z.strictObject({
     lostTrackBufferSeconds: z.number().min(0),
     /** Weight of mask IoU versus Kalman-predicted box IoU in the similarity (0 = boxes only). */
     maskIouWeight: z.number().min(0).max(1),
+    /** Colour-histogram similarity below which a track and a detection never match (0 = no appearance). */
+    appearanceMinSimilarity: z.number().min(0).max(1),
     /** For semantic-only runs: make instances of thing classes from connected components. */
     instancesFromSemantic: z.boolean(),
   }),

@@ -142,7 +142,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       track: (result, frame) => {
         if (tracker === undefined) return result;
         const sequence = typeof frame.meta.sequence === "string" ? frame.meta.sequence : undefined;
-        const tracked = tracker.update(result, sequence !== undefined ? { sequence } : {});
+        const tracked = tracker.update(
+          result,
+          sequence !== undefined ? { sequence, image: frame } : { image: frame },
+        );
         // The tracker keeps only tracked instances (birth and score gates, disjoint masks);
         // instance AP scores the model's own detections, so the prediction files get those.
         const detections = writesPredictions ? (result.detections ?? result.instances) : undefined;

@@ -21,6 +21,14 @@ export {
   type SpanMask,
 } from "./similarity.js";
 export { Track, type TrackState } from "./track.js";
+export {
+  maskAppearance,
+  appearanceSimilarity,
+  blendAppearance,
+  appearanceSupported,
+  APPEARANCE_LENGTH,
+  type ImageView,
+} from "./appearance.js";
 export { ByteTracker, type TrackInfo } from "./tracker.js";
 export {
   DEFAULT_TRACKER_OPTIONS,

@@ -4,12 +4,15 @@
  * `frame.meta.sequence` of a Cityscapes replay); ids keep counting per source (never reused).
  */
 import type { SegmentationResult } from "../inference/result.js";
+import type { ImageView } from "./appearance.js";
 import { trackerOptions, type TrackerOptions, type TrackerOptionsInit } from "./options.js";
 import { ByteTracker } from "./tracker.js";
 
 export interface UpdateContext {
   /** Sequence name of the frame; a change resets this source's tracker. */
   readonly sequence?: string;
+  /** The frame's pixels, for appearance descriptors (see `appearanceMinSimilarity`). */
+  readonly image?: ImageView;
 }
 
 export class MultiSourceTracker {
@@ -29,7 +32,7 @@ export class MultiSourceTracker {
       if (entry.sequence !== undefined) entry.tracker.reset();
       entry.sequence = context.sequence;
     }
-    return entry.tracker.update(result);
+    return entry.tracker.update(result, context.image);
   }
 
   /** The tracker of `sourceId`, if it has seen a frame. */

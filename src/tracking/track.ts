@@ -22,6 +22,8 @@ export type TrackState = "new" | "tracked" | "lost" | "removed";
 
 const MEAS = new Float64Array(4);
 const CENTRE = new Float64Array(4);
+/** The smallest predicted box height (px). */
+export const MIN_HEIGHT_PX = 1;
 /** A detection smaller than this fraction of the track's height (or width) is a fragment. */
 const FRAGMENT_RATIO = 0.6;
 
@@ -42,6 +44,11 @@ export class Track {
   misses = 0;
   /** Consecutive frames without a match (any state). */
   lostFrames = 0;
+  /**
+   * Appearance descriptor (see appearance.ts): a running blend of the matched detections'
+   * descriptors; null until a match came with one.
+   */
+  appearance: Float32Array | null = null;
   /** Predicted box x1, y1, x2, y2 (refreshed by `predict` and `update`). */
   readonly box = new Float64Array(4);
 
@@ -68,11 +75,20 @@ export class Track {
     xyahToXyxy(this.kalman.mean, this.box);
   }
 
-  /** Advances the Kalman state `dt` reference frames; non-tracked tracks stop growing/shrinking (vh = 0). */
+  /**
+   * Advances the Kalman state `dt` reference frames; non-tracked tracks stop growing/shrinking
+   * (vh = 0), and the height never drops below MIN_HEIGHT_PX (an object leaving the view shrinks
+   * fast; one frame of that rate predicted past its last detection gave negative heights).
+   */
   predict(dt: number): void {
-    if (this.state !== "tracked") this.kalman.mean[7] = 0;
+    const m = this.kalman.mean;
+    if (this.state !== "tracked") m[7] = 0;
     kalmanPredict(this.kalman, dt);
-    xyahToXyxy(this.kalman.mean, this.box);
+    if (!(m[3]! >= MIN_HEIGHT_PX)) {
+      m[3] = MIN_HEIGHT_PX;
+      if (m[7]! < 0) m[7] = 0;
+    }
+    xyahToXyxy(m, this.box);
   }
 
   /**

@@ -21,7 +21,9 @@
  *  3. Lost-track recovery: lost tracks with ≥ `RECOVERY_MIN_HITS` hits × the high detections
  *     still unmatched, admitted when the detection's centre is inside the track's Kalman gate
  *     (squared Mahalanobis distance ≤ `recoveryGate`, see `Track.centreDistance2`) and its
- *     height within a factor `RECOVERY_MAX_SCALE` of the track's; cost = distance² / gate.
+ *     height within a factor `RECOVERY_MAX_SCALE` of the track's — or, with appearance, inside
+ *     the wider `appearanceRecoveryGate` when the two look alike (≥ `appearanceRecoverySimilarity`);
+ *     cost = distance² / (wider gate) + (1 − appearance similarity).
  *  4. Unmatched tracked tracks become lost; a new track unmatched for more than
  *     `unconfirmedMaxMisses` frames is removed (a false positive; ByteTrack removes it at
  *     once, 0). On its first match a track's velocity is set from its two detections (see
@@ -53,6 +55,12 @@
  * lost tracks on one scale (a lost track's stale mask lowers its score, which is the intended
  * bias toward tracks seen in the latest frame).
  *
+ * Appearance (when `update` is given the frame's pixels and `appearanceMinSimilarity` > 0): each
+ * detection's colour histograms under its mask (appearance.ts), computed on first use; a track
+ * keeps a running blend (`appearanceMomentum`) of its matched detections'. In steps 2 and 3 a
+ * pair whose descriptors are both known and less alike than `appearanceMinSimilarity` is never
+ * admitted: a neighbour of another colour does not take the track of an object that vanished.
+ *
  * Output policy: the returned result holds the instances whose detection is matched to a
  * track this frame *or* started a track this frame, each with its track id, plus (when
  * `coastFrames` > 0) the tracks with ≥ 3 hits missed for at most `coastFrames` frames, as their
@@ -76,6 +84,13 @@
  * (crossing objects), the case mask-aware tracking is meant to survive.
  */
 import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
+import {
+  appearanceSimilarity,
+  appearanceSupported,
+  blendAppearance,
+  maskAppearance,
+  type ImageView,
+} from "./appearance.js";
 import { solveAssignment } from "./assignment.js";
 import { TrackerClock } from "./clock.js";
 import { instancesFromSemantic } from "./components.js";
@@ -152,7 +167,7 @@ export class ByteTracker {
    * instances only, `trackIds` filled (see the module comment for the output policy). A result
    * without instances (and none derivable) still advances time and is returned unchanged.
    */
-  update(result: SegmentationResult): SegmentationResult {
+  update(result: SegmentationResult, image?: ImageView): SegmentationResult {
     const o = this.options;
     let inst = result.instances;
     if (inst === undefined && o.instancesFromSemantic && result.semantic !== undefined) {
@@ -189,12 +204,28 @@ export class ByteTracker {
       else if (s >= o.lowScoreThreshold) low.push(i);
     }
     const masks = new DetectionMasks(inst.masks);
+    const looks =
+      image !== undefined &&
+      (o.appearanceMinSimilarity > 0 || o.appearanceRecoveryGate > 0) &&
+      appearanceSupported(image, result.width, result.height)
+        ? new DetectionAppearances(image, masks, n)
+        : null;
     const trackOf = new Int32Array(n).fill(0); // det → track id (0 = none)
     const matched = new Set<Track>();
     const take = (t: Track, d: number): void => {
       t.update(boxes, 4 * d, scores[d]!, masks.get(d), now, (now - t.lastSeenS) * o.referenceFrameRate);
+      const a = looks?.get(d) ?? null;
+      if (a !== null) {
+        if (t.appearance === null) t.appearance = a.slice();
+        else blendAppearance(t.appearance, a, o.appearanceMomentum);
+      }
       trackOf[d] = t.id;
       matched.add(t);
+    };
+    /** Appearance similarity of track t and detection d; NaN when either descriptor is unknown. */
+    const looksLike = (t: Track, d: number): number => {
+      const a = t.appearance !== null ? (looks?.get(d) ?? null) : null;
+      return a !== null ? appearanceSimilarity(t.appearance!, a) : NaN;
     };
 
     // 2. One assignment: every live track × high and low detections, BYTE's admission per pair.
@@ -215,7 +246,10 @@ export class ByteTracker {
           const s = this.similarity(t, inst, d, masks);
           if (!(s > 0)) continue;
           const f = o.fuseScore ? s * scores[d]! : s;
-          if (isLow ? s >= o.lowScoreMatchThreshold : f >= minHigh) cost[r * cols + c] = 1 - f;
+          if (!(isLow ? s >= o.lowScoreMatchThreshold : f >= minHigh)) continue;
+          // Appearance veto (only where both descriptors are known).
+          if (o.appearanceMinSimilarity > 0 && looksLike(t, d) < o.appearanceMinSimilarity) continue;
+          cost[r * cols + c] = 1 - f;
         }
       }
       // Every admitted pair is worth taking (cost < 1); the assignment minimises the total.
@@ -229,7 +263,7 @@ export class ByteTracker {
 
     // 3. Lost-track recovery for high detections that would start new tracks.
     if (o.recoveryGate > 0 && unmatchedHigh.length > 0) {
-      unmatchedHigh = this.recover(inst, unmatchedHigh, take);
+      unmatchedHigh = this.recover(inst, unmatchedHigh, take, looksLike);
     }
     this.ageUnmatched(matched);
     // 5. New tracks.
@@ -245,6 +279,8 @@ export class ByteTracker {
         now,
         firstFrame,
       );
+      const a = looks?.get(d) ?? null;
+      if (a !== null) t.appearance = a.slice();
       this.tracks.push(t);
       trackOf[d] = t.id;
     }
@@ -299,15 +335,25 @@ export class ByteTracker {
 
   /**
    * Matches lost tracks (≥ RECOVERY_MIN_HITS hits) to the detections `dets` by the Kalman gate
-   * of their centre (`recoveryGate`) and a height within RECOVERY_MAX_SCALE; returns the
+   * of their centre (`recoveryGate`) and a height within RECOVERY_MAX_SCALE; with appearance,
+   * also within the wider `appearanceRecoveryGate` when the pair is at least
+   * `appearanceRecoverySimilarity` alike, and never below `appearanceMinSimilarity`. Cost: the
+   * gate-normalised distance² plus (1 − appearance similarity) when known. Returns the
    * detections left.
    */
-  private recover(inst: Instances, dets: readonly number[], take: (t: Track, d: number) => void): number[] {
+  private recover(
+    inst: Instances,
+    dets: readonly number[],
+    take: (t: Track, d: number) => void,
+    looksLike: (t: Track, d: number) => number,
+  ): number[] {
     const lost = this.tracks.filter((t) => t.state === "lost" && t.hits >= RECOVERY_MIN_HITS);
     const rows = lost.length;
     const cols = dets.length;
     if (rows === 0) return [...dets];
-    const gate = this.options.recoveryGate;
+    const o = this.options;
+    const gate = o.recoveryGate;
+    const wide = Math.max(gate, o.appearanceRecoveryGate);
     const b = inst.boxes;
     const cost = new Float64Array(rows * cols).fill(Infinity);
     for (let r = 0; r < rows; r++) {
@@ -319,10 +365,14 @@ export class ByteTracker {
         const dh = b[4 * d + 3]! - b[4 * d + 1]!;
         if (!(dh <= RECOVERY_MAX_SCALE * th && th <= RECOVERY_MAX_SCALE * dh)) continue;
         const m2 = t.centreDistance2(b, 4 * d);
-        if (m2 <= gate) cost[r * cols + c] = m2 / gate;
+        if (!(m2 <= wide)) continue;
+        const a = o.appearanceMinSimilarity > 0 || o.appearanceRecoveryGate > 0 ? looksLike(t, d) : NaN;
+        if (a < o.appearanceMinSimilarity) continue;
+        if (m2 <= gate) cost[r * cols + c] = m2 / wide + (Number.isNaN(a) ? 0 : 1 - a);
+        else if (a >= o.appearanceRecoverySimilarity) cost[r * cols + c] = m2 / wide + (1 - a);
       }
     }
-    const a = solveAssignment(cost, rows, cols, 1);
+    const a = solveAssignment(cost, rows, cols, 2);
     for (let r = 0; r < rows; r++) {
       const c = a.rowToCol[r]!;
       if (c >= 0) take(lost[r]!, dets[c]!);
@@ -400,5 +450,25 @@ export class ByteTracker {
       ...result,
       instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
     });
+  }
+}
+
+/** Per-detection appearance descriptors, computed on first use. */
+class DetectionAppearances {
+  private readonly cache: (Float32Array | null | undefined)[];
+  constructor(
+    private readonly image: ImageView,
+    private readonly masks: DetectionMasks,
+    count: number,
+  ) {
+    this.cache = new Array<Float32Array | null | undefined>(count);
+  }
+  get(d: number): Float32Array | null {
+    let a = this.cache[d];
+    if (a === undefined) {
+      a = maskAppearance(this.image, this.masks.get(d));
+      this.cache[d] = a;
+    }
+    return a;
   }
 }

@@ -73,24 +73,26 @@ const STRONG: Degradation = {
 };
 
 /**
- * MODERATE, measured: IDF1 0.944 (before the association changes of issue 6: 0.900; oracle ids
- * 0.967, short-gap oracle 0.937). The issue's bound, 0.95, is not met: what is left is
- * dominated by objects back from full occlusions of 6–24 frames (0.35–1.4 s) with perspective
- * motion (a pedestrian approaching the camera comes back 1.5× taller, 50 px off), a car that
- * comes back *behind* where it vanished, two 9 px tall cars in a queue whose boxes overlap, and
- * a car leaving the frame. The short-gap oracle (perfect ids, no re-identification after
- * ≥ SHORT_GAP frames unseen) scores 0.937: reaching 0.95 needs re-identification across those
- * occlusions (e.g. by appearance), which this motion-and-mask tracker does not have.
+ * MODERATE, measured: IDF1 0.9515 (without appearance, i.e. motion and masks only: 0.944;
+ * before the association changes of issue 6: 0.900; oracle ids 0.967, short-gap oracle 0.937).
+ * What appearance (colour histograms under the masks) buys: objects back from full occlusions
+ * of 6–24 frames with perspective motion are re-found in the wider appearance gate, and a
+ * neighbour of another colour no longer takes a track whose object vanished (a pedestrian
+ * leaving at the frame edge as another one enters). On other seeds (the same amounts,
+ * .scratch sweeps, not in this suite): 4242 0.961, 777 0.949, 2024 0.945 — the bound holds
+ * here with little margin.
  */
-const MODERATE_MIN_IDF1 = 0.94;
-/** STRONG, measured: IDF1 0.865 (before: 0.829), oracle ids 0.901. */
-const STRONG_MIN_IDF1 = 0.86;
-/** Oracle-id IDF1 minus tracker IDF1, STRONG: measured 0.036 (before: 0.072). */
-const MAX_ASSOCIATION_LOSS = 0.04;
+const MODERATE_MIN_IDF1 = 0.95;
+/** STRONG, measured: IDF1 0.8885 (motion and masks only: 0.865; before issue 6: 0.829), oracle ids 0.901. */
+const STRONG_MIN_IDF1 = 0.88;
+/** Oracle-id IDF1 minus tracker IDF1, STRONG: measured 0.012 (motion and masks only 0.036). */
+const MAX_ASSOCIATION_LOSS = 0.02;
 /** A new short-gap-oracle id after this many frames without a detection (0.29 s at 17 fps). */
 const SHORT_GAP = 5;
 /** The issue's done-when bound (see MODERATE_MIN_IDF1). */
 const ISSUE_IDF1 = 0.95;
+/** The tracker without appearance (motion and masks only). */
+const NO_APPEARANCE = { appearanceMinSimilarity: 0, appearanceRecoveryGate: 0 } as const;
 const MAX_CONTROL_IDF1 = 0.5;
 
 function trackingOptions(): Omit<typeof DEFAULT_CONFIG.tracking, "enabled"> {
@@ -112,6 +114,7 @@ interface Scenario {
   readonly control: EvalResult;
   readonly oracle: EvalResult;
   readonly shortGap: EvalResult;
+  readonly noAppearance: EvalResult;
 }
 
 /** GT tree once; detections degraded by `degradation`; tracked, untracked and oracle predictions scored. */
@@ -121,8 +124,11 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
     const predControl = join(root, `${name}-untracked`);
     const predOracle = join(root, `${name}-oracle`);
     const predShortGap = join(root, `${name}-short-gap`);
+    const predNoAppearance = join(root, `${name}-no-appearance`);
 
     const tracker = new MultiSourceTracker(trackingOptions());
+    const plainTracker = new MultiSourceTracker({ ...trackingOptions(), ...NO_APPEARANCE });
+    const noAppearanceWriter = new PredictionWriter(predNoAppearance);
     const writer = new PredictionWriter(predTracked);
     const controlWriter = new PredictionWriter(predControl);
     const oracleWriter = new PredictionWriter(predOracle);
@@ -171,7 +177,9 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
           data,
           meta: { stem: frameStem(CITY, s, f) },
         });
-        await writer.write({ frame, result: tracker.update(result, { sequence }) });
+        const image = { width: WIDTH, height: HEIGHT, encoding: "rgb8" as const, data: fr.rgb };
+        await writer.write({ frame, result: tracker.update(result, { sequence, image }) });
+        await noAppearanceWriter.write({ frame, result: plainTracker.update(result, { sequence, image }) });
         // Control: no association, a fresh id per detection per frame.
         const trackIds = Int32Array.from(instances.scores, () => freshId++);
         const untracked = makeResult({ ...result, instances: { ...instances, trackIds } });
@@ -197,6 +205,7 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
     await controlWriter.close();
     await oracleWriter.close();
     await shortGapWriter.close();
+    await noAppearanceWriter.close();
     console.log(
       `${name}: degraded GT detections (seed ${SEED}, ${SEQUENCES}x${FRAMES} frames ${WIDTH}x${HEIGHT} @ ${FPS} fps):`,
       JSON.stringify(stats),
@@ -206,6 +215,7 @@ async function scenario(root: string, gt: string, name: string, degradation: Deg
       control: await evaluate({ gt, pred: predControl, tasks: ["tracking"] }),
       oracle: await evaluate({ gt, pred: predOracle, tasks: ["tracking"] }),
       shortGap: await evaluate({ gt, pred: predShortGap, tasks: ["tracking"] }),
+      noAppearance: await evaluate({ gt, pred: predNoAppearance, tasks: ["tracking"] }),
     };
   }
 }
@@ -243,27 +253,31 @@ describe("tracker on held-out synthetic sequences with degraded GT detections", 
     for (const [cls, sc] of Object.entries(t.classes)) lines.push(figures(cls, sc));
     lines.push(figures("oracle ids", r.oracle.tracking!.detAveraged));
     lines.push(figures(`gap<${SHORT_GAP} ids`, r.shortGap.tracking!.detAveraged));
+    lines.push(figures("no appear.", r.noAppearance.tracking!.detAveraged));
     lines.push(figures("untracked", r.control.tracking!.detAveraged));
     console.log(`${name} (DEFAULT_CONFIG.tracking):\n${lines.join("\n")}`);
   }
 
-  it(`moderate degradation: IDF1 ≥ ${MODERATE_MIN_IDF1}, at least the short-gap oracle's`, () => {
+  it(`moderate degradation: IDF1 ≥ ${MODERATE_MIN_IDF1} (issue 6), at least the short-gap oracle's`, () => {
     report("moderate", moderate);
     const t = moderate.tracked.tracking!;
     expect(moderate.tracked.frames).toBe(SEQUENCES * FRAMES);
     expect(t.sequences).toBe(SEQUENCES);
     expect(t.minGtArea).toBe(MIN_PIXELS);
     expect(t.detAveraged.identity.idf1).toBeGreaterThanOrEqual(MODERATE_MIN_IDF1);
+    expect(MODERATE_MIN_IDF1).toBeGreaterThanOrEqual(ISSUE_IDF1);
     // Association at least as good as perfect ids that cannot bridge occlusions ≥ SHORT_GAP.
     expect(t.detAveraged.identity.idf1).toBeGreaterThanOrEqual(
       moderate.shortGap.tracking!.detAveraged.identity.idf1,
     );
   });
 
-  // Issue 6's bound, not met yet (see MODERATE_MIN_IDF1): an expected failure, so that this
-  // turns red — and is made a plain assertion — when a tracker change reaches it.
-  it.fails(`moderate degradation: IDF1 ≥ ${ISSUE_IDF1} (issue 6; not met yet)`, () => {
-    expect(moderate.tracked.tracking!.detAveraged.identity.idf1).toBeGreaterThanOrEqual(ISSUE_IDF1);
+  it("appearance improves identity over motion and masks alone, at both degradations", () => {
+    for (const r of [moderate, strong]) {
+      const withLooks = r.tracked.tracking!.detAveraged.identity.idf1;
+      const without = r.noAppearance.tracking!.detAveraged.identity.idf1;
+      expect(withLooks).toBeGreaterThan(without + 0.005);
+    }
   });
 
   it(`strong degradation: IDF1 ≥ ${STRONG_MIN_IDF1}, within ${MAX_ASSOCIATION_LOSS} of oracle ids`, () => {
