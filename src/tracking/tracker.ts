@@ -125,6 +125,9 @@ export interface TrackInfo {
   readonly lastSeenS: number;
 }
 
+/** A detection box within this many px of the frame's edge is truncated (no appearance). */
+const BORDER_PX = 1;
+
 export class ByteTracker {
   readonly options: TrackerOptions;
   private tracks: Track[] = [];
@@ -208,7 +211,7 @@ export class ByteTracker {
       image !== undefined &&
       (o.appearanceMinSimilarity > 0 || o.appearanceRecoveryGate > 0) &&
       appearanceSupported(image, result.width, result.height)
-        ? new DetectionAppearances(image, masks, n)
+        ? new DetectionAppearances(image, masks, inst.boxes, n)
         : null;
     const trackOf = new Int32Array(n).fill(0); // det → track id (0 = none)
     const matched = new Set<Track>();
@@ -453,12 +456,19 @@ export class ByteTracker {
   }
 }
 
-/** Per-detection appearance descriptors, computed on first use. */
+/**
+ * Per-detection appearance descriptors, computed on first use. A detection whose box touches the
+ * frame's border has none: it is truncated, and the colours of its visible part change as it
+ * enters or leaves the view (measured: a car leaving through a corner fell from 0.96 to 0.80
+ * similarity with its own track in one frame while its mask IoU stayed 0.63), so it neither
+ * vetoes a match nor updates its track's descriptor.
+ */
 class DetectionAppearances {
   private readonly cache: (Float32Array | null | undefined)[];
   constructor(
     private readonly image: ImageView,
     private readonly masks: DetectionMasks,
+    private readonly boxes: Float32Array,
     count: number,
   ) {
     this.cache = new Array<Float32Array | null | undefined>(count);
@@ -466,7 +476,14 @@ class DetectionAppearances {
   get(d: number): Float32Array | null {
     let a = this.cache[d];
     if (a === undefined) {
-      a = maskAppearance(this.image, this.masks.get(d));
+      const b = this.boxes;
+      const o = 4 * d;
+      const truncated =
+        b[o]! < BORDER_PX ||
+        b[o + 1]! < BORDER_PX ||
+        b[o + 2]! > this.image.width - BORDER_PX ||
+        b[o + 3]! > this.image.height - BORDER_PX;
+      a = truncated ? null : maskAppearance(this.image, this.masks.get(d));
       this.cache[d] = a;
     }
     return a;

@@ -221,4 +221,18 @@ describe("ByteTracker with appearance", () => {
     );
     expect(other[25]!.get("blue")).toBe(2);
   });
+
+  it("a detection truncated by the frame's border neither vetoes nor updates its track", () => {
+    // The red car drives right at 6 px/frame; from frame 10 it touches the right border, and
+    // its visible part looks different (painted blue: what a car's rear or shadow does to the
+    // histogram of a shrinking visible part).
+    const scene = (i: number) => {
+      const det = car("car", 250 + 6 * i, 80);
+      const atBorder = 250 + 6 * i + 22 >= W;
+      return [{ det, rgb: atBorder ? BLUE : RED }];
+    };
+    const ids = run({}, 14, scene);
+    expect(ids[9]!.get("car")).toBe(1);
+    expect(ids.slice(10).map((m) => m.get("car"))).toEqual([1, 1, 1, 1]);
+  });
 });
