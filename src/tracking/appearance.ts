@@ -16,7 +16,7 @@
  * bench/tracking.ts for the sampled figure.
  */
 import type { Encoding } from "../frames/frame.js";
-import type { SpanMask } from "./similarity.js";
+import type { DetectionMasks, SpanMask } from "./similarity.js";
 
 /** The pixels the descriptors are computed from (a `Frame` is one). */
 export interface ImageView {
@@ -176,5 +176,42 @@ export function blendAppearance(track: Float32Array, det: Float32Array, momentum
     if (!halfPresent(det, base)) continue;
     const m = halfPresent(track, base) ? momentum : 0;
     for (let i = base; i < base + BINS; i++) track[i] = m * track[i]! + (1 - m) * det[i]!;
+  }
+}
+
+/** A detection box within this many px of the frame's edge is truncated (no appearance). */
+export const BORDER_PX = 1;
+
+/**
+ * Per-detection appearance descriptors, computed on first use. A detection whose box touches the
+ * frame's border has none: it is truncated, and the colours of its visible part change as it
+ * enters or leaves the view (measured: a car leaving through a corner fell from 0.96 to 0.80
+ * similarity with its own track in one frame while its mask IoU stayed 0.63), so it neither
+ * vetoes a match nor updates its track's descriptor.
+ */
+export class DetectionAppearances {
+  private readonly cache: (Float32Array | null | undefined)[];
+  constructor(
+    private readonly image: ImageView,
+    private readonly masks: DetectionMasks,
+    private readonly boxes: Float32Array,
+    count: number,
+  ) {
+    this.cache = new Array<Float32Array | null | undefined>(count);
+  }
+  get(d: number): Float32Array | null {
+    let a = this.cache[d];
+    if (a === undefined) {
+      const b = this.boxes;
+      const o = 4 * d;
+      const truncated =
+        b[o]! < BORDER_PX ||
+        b[o + 1]! < BORDER_PX ||
+        b[o + 2]! > this.image.width - BORDER_PX ||
+        b[o + 3]! > this.image.height - BORDER_PX;
+      a = truncated ? null : maskAppearance(this.image, this.masks.get(d));
+      this.cache[d] = a;
+    }
+    return a;
   }
 }

@@ -83,34 +83,26 @@
  * deletes an occluded object's lost track exactly when its occluder passes in front of it
  * (crossing objects), the case mask-aware tracking is meant to survive.
  */
-import { makeResult, type Instances, type RleMask, type SegmentationResult } from "../inference/result.js";
+import type { Instances, SegmentationResult } from "../inference/result.js";
 import {
   appearanceSimilarity,
   appearanceSupported,
   blendAppearance,
-  maskAppearance,
+  DetectionAppearances,
   type ImageView,
 } from "./appearance.js";
 import { solveAssignment } from "./assignment.js";
 import { TrackerClock } from "./clock.js";
 import { instancesFromSemantic } from "./components.js";
 import {
-  COAST_MIN_VISIBLE,
   RECOVERY_MAX_SCALE,
   RECOVERY_MIN_HITS,
   trackerOptions,
   type TrackerOptions,
   type TrackerOptionsInit,
 } from "./options.js";
-import { resolveOverlaps } from "./overlaps.js";
-import {
-  boxIou,
-  centreProximity,
-  DetectionMasks,
-  shiftedArea,
-  shiftedMaskIou,
-  shiftedSpansToRle,
-} from "./similarity.js";
+import { trackedOutput } from "./output.js";
+import { boxIou, centreProximity, DetectionMasks, shiftedMaskIou } from "./similarity.js";
 import { Track, type TrackState } from "./track.js";
 
 /** A read-only view of a live track, for tests, dashboards and debugging. */
@@ -124,9 +116,6 @@ export interface TrackInfo {
   readonly hits: number;
   readonly lastSeenS: number;
 }
-
-/** A detection box within this many px of the frame's edge is truncated (no appearance). */
-const BORDER_PX = 1;
 
 export class ByteTracker {
   readonly options: TrackerOptions;
@@ -287,53 +276,7 @@ export class ByteTracker {
       this.tracks.push(t);
       trackOf[d] = t.id;
     }
-    return this.coast(result, inst, trackOf, masks);
-  }
-
-  /** Adds the coasting tracks (see `coastFrames`) as instances, then `output`. */
-  private coast(
-    result: SegmentationResult,
-    inst: Instances,
-    trackOf: Int32Array,
-    masks: DetectionMasks,
-  ): SegmentationResult {
-    const k = this.options.coastFrames;
-    const extra: { t: Track; mask: RleMask; box: [number, number, number, number] }[] = [];
-    if (k > 0) {
-      for (const t of this.tracks) {
-        if (t.state !== "lost" || t.lostFrames > k || t.hits < 3 || t.mask === null) continue;
-        const dx = t.maskShiftX();
-        const dy = t.maskShiftY();
-        // Leaving the frame: not coasted.
-        if (shiftedArea(t.mask, dx, dy) < COAST_MIN_VISIBLE * t.mask.area) continue;
-        const c = shiftedSpansToRle(t.mask, dx, dy);
-        if (c.box !== null) extra.push({ t, mask: c.mask, box: c.box });
-      }
-    }
-    if (extra.length === 0) return this.output(result, inst, trackOf, masks);
-    const n = inst.count;
-    const count = n + extra.length;
-    const boxes = new Float32Array(4 * count);
-    boxes.set(inst.boxes.subarray(0, 4 * n));
-    const scores = new Float32Array(count);
-    scores.set(inst.scores.subarray(0, n));
-    const classIds = new Uint8Array(count);
-    classIds.set(inst.classIds.subarray(0, n));
-    const ids = new Int32Array(count);
-    ids.set(trackOf);
-    const all = [...inst.masks];
-    const spans = masks.extend(extra.map((e) => e.mask));
-    extra.forEach((e, j) => {
-      const i = n + j;
-      boxes.set(e.box, 4 * i);
-      // Below every real detection's score, so a detection keeps its pixels where they overlap.
-      scores[i] = Math.min(e.t.score, this.options.lowScoreThreshold) * 0.5;
-      classIds[i] = e.t.classId;
-      ids[i] = e.t.id;
-      all.push(e.mask);
-    });
-    const aug: Instances = { count, boxes, scores, classIds, masks: all };
-    return this.output(result, aug, ids, spans);
+    return trackedOutput(result, inst, trackOf, masks, this.tracks, o);
   }
 
   /**
@@ -416,76 +359,5 @@ export class ByteTracker {
       if (dm.area > 0) s = w * shiftedMaskIou(t.mask, t.maskShiftX(), t.maskShiftY(), dm) + (1 - w) * bIou;
     }
     return s > prox ? s : prox;
-  }
-
-  private output(
-    result: SegmentationResult,
-    inst: Instances,
-    trackOf: Int32Array,
-    detMasks: DetectionMasks,
-  ): SegmentationResult {
-    const idx: number[] = [];
-    for (let i = 0; i < inst.count; i++) if (trackOf[i]! > 0) idx.push(i);
-    let masks: RleMask[] = idx.map((i) => inst.masks[i]!);
-    let keep = idx.map(() => true);
-    if (this.options.resolveOverlaps && idx.length > 1) {
-      ({ masks, keep } = resolveOverlaps(
-        masks,
-        Float32Array.from(idx, (i) => inst.scores[i]!),
-        idx.map((i) => detMasks.get(i)),
-      ));
-    }
-    const out = idx.filter((_, k) => keep[k]);
-    const outMasks = masks.filter((_, k) => keep[k]);
-    const count = out.length;
-    const boxes = new Float32Array(4 * count);
-    const scores = new Float32Array(count);
-    const classIds = new Uint8Array(count);
-    const trackIds = new Int32Array(count);
-    for (let k = 0; k < count; k++) {
-      const i = out[k]!;
-      for (let q = 0; q < 4; q++) boxes[4 * k + q] = inst.boxes[4 * i + q]!;
-      scores[k] = inst.scores[i]!;
-      classIds[k] = inst.classIds[i]!;
-      trackIds[k] = trackOf[i]!;
-    }
-    return makeResult({
-      ...result,
-      instances: { count, boxes, scores, classIds, masks: outMasks, trackIds },
-    });
-  }
-}
-
-/**
- * Per-detection appearance descriptors, computed on first use. A detection whose box touches the
- * frame's border has none: it is truncated, and the colours of its visible part change as it
- * enters or leaves the view (measured: a car leaving through a corner fell from 0.96 to 0.80
- * similarity with its own track in one frame while its mask IoU stayed 0.63), so it neither
- * vetoes a match nor updates its track's descriptor.
- */
-class DetectionAppearances {
-  private readonly cache: (Float32Array | null | undefined)[];
-  constructor(
-    private readonly image: ImageView,
-    private readonly masks: DetectionMasks,
-    private readonly boxes: Float32Array,
-    count: number,
-  ) {
-    this.cache = new Array<Float32Array | null | undefined>(count);
-  }
-  get(d: number): Float32Array | null {
-    let a = this.cache[d];
-    if (a === undefined) {
-      const b = this.boxes;
-      const o = 4 * d;
-      const truncated =
-        b[o]! < BORDER_PX ||
-        b[o + 1]! < BORDER_PX ||
-        b[o + 2]! > this.image.width - BORDER_PX ||
-        b[o + 3]! > this.image.height - BORDER_PX;
-      a = truncated ? null : maskAppearance(this.image, this.masks.get(d));
-      this.cache[d] = a;
-    }
-    return a;
   }
 }
