@@ -101,6 +101,19 @@ describe("ByteTracker", () => {
     expect(track(60, Infinity).after).toBe(2);
   });
 
+  it("keeps a predicted height ≥ 1 px for an object that shrank fast before it was lost", () => {
+    // Height 80 → 8 px in 5 frames (an object leaving the view), then no detections: the
+    // height velocity carried one frame past the last detection used to predict h < 0.
+    const t = new ByteTracker();
+    run(t, 8, (i) =>
+      i < 5 ? [{ tag: "S", cls: CAR, score: 0.9, mask: ellipse(W, H, 160, 80, 20, 40 - 9 * i) }] : [],
+    );
+    const info = t.activeTracks;
+    expect(info.length).toBe(1);
+    const [, y1, , y2] = info[0]!.box;
+    expect(y2 - y1).toBeGreaterThanOrEqual(1);
+  });
+
   it("never reuses ids, also after removal and reset", () => {
     const t = new ByteTracker();
     const a = mover("A", 40, 2, 60);
