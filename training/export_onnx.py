@@ -77,6 +77,11 @@ def main():
     ap.add_argument("--native-logits", action="store_true",
                     help="deeplab: export the logits at the decoder's stride 4 (no in-graph resize); the manifest "
                          "sets deeplab.upsample = logits, so segstream upsamples them exactly (bilinear)")
+    ap.add_argument("--logit-adjust", type=float, default=0.0,
+                    help="deeplab: subtract TAU * log(class weight) from the classifier bias (post-hoc logit adjustment "
+                         "for the class-weighted CE: the weights push thin classes' logits up by ~log w)")
+    ap.add_argument("--weights-data", default="training/data/train,training/data/train2",
+                    help="training roots the class weights are recomputed from (train_deeplab.class_weights)")
     ap.add_argument("--size", default=None, help="network input WxH to export at (default: the training size); "
                     "the weights are resolution-agnostic, YOLACT's priors are regenerated for it")
     ap.add_argument("--source", default=None, help="provenance source text (default: describes a from-scratch run "
@@ -130,6 +135,18 @@ def main():
         }
     if args.recal:
         recalibrate_bn(model, args.recal, args.recal_split, (w, h), args.recal_images)
+    if args.kind == "deeplab" and args.logit_adjust != 0:
+        from cityscapes_data import load_frames
+        from train_deeplab import class_weights
+        labels = load_frames(args.weights_data, "train", None, instances=False).labels
+        _, _, cw = class_weights(labels)
+        del labels
+        # classes absent from training have weight 0: left as they are
+        shift = torch.where(cw > 0, args.logit_adjust * torch.log(cw.clamp(min=1e-6)), torch.zeros_like(cw))
+        with torch.no_grad():
+            model.classifier.bias -= shift
+        print("logit adjustment (subtracted from the classifier bias):",
+              {TRAIN_NAMES[i]: round(shift[i].item(), 3) for i in range(19)}, flush=True)
     if args.eval:
         from cityscapes_data import load_frames
         val = load_frames(args.eval, args.eval_split, (w, h))
