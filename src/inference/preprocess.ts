@@ -141,6 +141,14 @@ export class Preprocessor {
     }
   }
 
+  private cachedRows: RowCache | undefined;
+
+  private rowCache(width: number): RowCache {
+    if (this.cachedRows === undefined || this.cachedRows.width !== width)
+      this.cachedRows = new RowCache(width);
+    return this.cachedRows;
+  }
+
   /** Fills `tensor` from the frame and returns how the frame maps onto the network input. */
   run(src: PixelSource): InputGeometry {
     const { width: netW, height: netH } = this.spec;
@@ -186,40 +194,86 @@ export class Preprocessor {
         }
       }
     } else {
+      // Separable: each source row is interpolated horizontally once (into a two-row cache keyed
+      // by its byte offset; consecutive output rows share source rows), then rows are blended
+      // vertically. The same float64 operations as the direct 2×2 formula, so the same values.
       const { col0, col1, colW, row0, row1, rowW } = this.resizeTables(srcW, srcH, bpp, pw, ph);
+      const cache = this.rowCache(pw);
       for (let y = 0; y < ph; y++) {
-        const r0 = row0[y]!;
-        const r1 = row1[y]!;
+        const t = cache.row(row0[y]!, data, col0, col1, colW, s0, s1, s2);
+        const u = cache.row(row1[y]!, data, col0, col1, colW, s0, s1, s2);
         const wy = rowW[y]!;
         const o0 = (place.top + y) * netW + place.left;
-        for (let x = 0; x < pw; x++) {
-          const wx = colW[x]!;
-          const p00 = r0 + col0[x]!;
-          const p01 = r0 + col1[x]!;
-          const p10 = r1 + col0[x]!;
-          const p11 = r1 + col1[x]!;
+        for (let x = 0, k = 0; x < pw; x++, k += 3) {
           const o = o0 + x;
-          let d0 = data[p00 + s0]!;
-          let d1 = data[p10 + s0]!;
-          let t = d0 + (data[p01 + s0]! - d0) * wx;
-          let u = d1 + (data[p11 + s0]! - d1) * wx;
-          out[o] = (t + (u - t) * wy) * a0 + b0;
-          d0 = data[p00 + s1]!;
-          d1 = data[p10 + s1]!;
-          t = d0 + (data[p01 + s1]! - d0) * wx;
-          u = d1 + (data[p11 + s1]! - d1) * wx;
-          out[plane + o] = (t + (u - t) * wy) * a1 + b1;
-          d0 = data[p00 + s2]!;
-          d1 = data[p10 + s2]!;
-          t = d0 + (data[p01 + s2]! - d0) * wx;
-          u = d1 + (data[p11 + s2]! - d1) * wx;
-          out[plane2 + o] = (t + (u - t) * wy) * a2 + b2;
+          let a = t[k]!;
+          out[o] = (a + (u[k]! - a) * wy) * a0 + b0;
+          a = t[k + 1]!;
+          out[plane + o] = (a + (u[k + 1]! - a) * wy) * a1 + b1;
+          a = t[k + 2]!;
+          out[plane2 + o] = (a + (u[k + 2]! - a) * wy) * a2 + b2;
         }
       }
+      cache.invalidate();
     }
     const base = { netWidth: netW, netHeight: netH, frameWidth: srcW, frameHeight: srcH };
     return this.spec.resize === "letterbox"
       ? { ...base, resize: "letterbox", scale: place.scale ?? 1, padX: place.left, padY: place.top }
       : { ...base, resize: "stretch" };
+  }
+}
+
+/**
+ * Two horizontally interpolated source rows (3 channels interleaved, float64), reused across
+ * output rows; bounded: 2 × 3 × width doubles per preprocessor.
+ */
+class RowCache {
+  private readonly rows = [new Float64Array(0), new Float64Array(0)];
+  private readonly keys = [-1, -1];
+  /** The slot returned last: a miss fills the other one (both rows of an output row stay valid). */
+  private lastUsed = 1;
+  constructor(readonly width: number) {
+    this.rows = [new Float64Array(3 * width), new Float64Array(3 * width)];
+  }
+
+  /** Forgets the cached rows (the next frame has other pixels). */
+  invalidate(): void {
+    this.keys[0] = -1;
+    this.keys[1] = -1;
+  }
+
+  /** The source row starting at byte `offset`, interpolated at the output columns. */
+  row(
+    offset: number,
+    data: Uint8Array,
+    col0: Int32Array,
+    col1: Int32Array,
+    colW: Float32Array,
+    s0: number,
+    s1: number,
+    s2: number,
+  ): Float64Array {
+    for (let i = 0; i < 2; i++) {
+      if (this.keys[i] === offset) {
+        this.lastUsed = i;
+        return this.rows[i]!;
+      }
+    }
+    const slot = 1 - this.lastUsed;
+    this.lastUsed = slot;
+    this.keys[slot] = offset;
+    const r = this.rows[slot]!;
+    for (let x = 0, k = 0; x < this.width; x++, k += 3) {
+      const wx = colW[x]!;
+      const p0 = offset + col0[x]!;
+      const p1 = offset + col1[x]!;
+      let d = data[p0 + s0]!;
+      r[k] = d + (data[p1 + s0]! - d) * wx;
+      d = data[p0 + s1]!;
+      r[k + 1] = d + (data[p1 + s1]! - d) * wx;
+      d = data[p0 + s2]!;
+      r[k + 2] = d + (data[p1 + s2]! - d) * wx;
+    }
+    return r;
   }
 }
