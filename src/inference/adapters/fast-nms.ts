@@ -27,8 +27,15 @@ export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: 
   }
   const out = new Uint8Array(m * m);
   const area = boxAreas(boxes, m);
-  for (let j = 1; j < m; j++) {
-    for (let i = 0; i < j; i++) {
+  // Sweep along x: boxes sorted by x1; box i is only tested against the boxes that start before
+  // it ends (x1[j] < x2[i]) — the rest cannot overlap it. Same pairs set as testing all m²/2.
+  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => boxes[4 * a]! - boxes[4 * b]!);
+  for (let p = 0; p < m; p++) {
+    const i = order[p]!;
+    const x2 = boxes[4 * i + 2]!;
+    for (let q = p + 1; q < m; q++) {
+      const j = order[q]!;
+      if (!(boxes[4 * j]! < x2)) break;
       if (iouAbove(boxes, area, i, j, iouThreshold)) {
         out[i * m + j] = 1;
         out[j * m + i] = 1;

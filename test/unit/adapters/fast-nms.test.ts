@@ -84,6 +84,40 @@ describe("fastNms against the spec's IoU-matrix formulation", () => {
 });
 
 describe("suppressionMatrix", () => {
+  it("equals the all-pairs IoU test entry for entry (x sweep), with touching and equal boxes", () => {
+    const rng = new Rng(77);
+    for (const n of [0, 1, 2, 40, 300]) {
+      const boxes = new Float32Array(4 * n);
+      for (let i = 0; i < n; i++) {
+        // Integer coordinates on a small grid: many equal x1 and boxes that touch at an edge.
+        const x1 = Math.floor(rng.next() * 30);
+        const y1 = Math.floor(rng.next() * 30);
+        boxes.set(
+          [x1, y1, x1 + 1 + Math.floor(rng.next() * 12), y1 + 1 + Math.floor(rng.next() * 12)],
+          4 * i,
+        );
+      }
+      for (const thr of [0, 0.3, 0.5]) {
+        const got = suppressionMatrix(boxes, n, thr);
+        const want = new Uint8Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            const [ax1, ay1, ax2, ay2] = boxes.subarray(4 * i, 4 * i + 4);
+            const [bx1, by1, bx2, by2] = boxes.subarray(4 * j, 4 * j + 4);
+            const iw = Math.min(ax2!, bx2!) - Math.max(ax1!, bx1!);
+            const ih = Math.min(ay2!, by2!) - Math.max(ay1!, by1!);
+            if (iw <= 0 || ih <= 0) continue;
+            const u = (ax2! - ax1!) * (ay2! - ay1!) + (bx2! - bx1!) * (by2! - by1!) - iw * ih;
+            if ((iw * ih) / u > thr) want[i * n + j] = 1;
+          }
+        }
+        expect(Array.from(got)).toEqual(Array.from(want));
+        if (n === 300) expect(got.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
+      }
+    }
+  });
+
   it("rejects a candidate count it cannot hold, with the values involved", () => {
     expect(() => suppressionMatrix(new Float32Array(8), 3, 0.5)).toThrow(
       "suppressionMatrix: m must be an integer in [0, 1024] with 4·m ≤ 8 box values, got 3",
