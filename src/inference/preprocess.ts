@@ -228,7 +228,7 @@ export class Preprocessor {
  * output rows; bounded: 2 × 3 × width doubles per preprocessor.
  */
 class RowCache {
-  private readonly rows = [new Float64Array(0), new Float64Array(0)];
+  private readonly rows: readonly [Float64Array, Float64Array];
   private readonly keys = [-1, -1];
   /** The slot returned last: a miss fills the other one (both rows of an output row stay valid). */
   private lastUsed = 1;

@@ -312,7 +312,7 @@ export class ByteTracker {
         if (!(dh <= RECOVERY_MAX_SCALE * th && th <= RECOVERY_MAX_SCALE * dh)) continue;
         const m2 = t.centreDistance2(b, 4 * d);
         if (!(m2 <= wide)) continue;
-        const a = o.appearanceMinSimilarity > 0 || o.appearanceRecoveryGate > 0 ? looksLike(t, d) : NaN;
+        const a = looksLike(t, d); // NaN without appearance
         if (a < o.appearanceMinSimilarity) continue;
         if (m2 <= gate) cost[r * cols + c] = m2 / wide + (Number.isNaN(a) ? 0 : 1 - a);
         else if (a >= o.appearanceRecoverySimilarity) cost[r * cols + c] = m2 / wide + (1 - a);
