@@ -80,6 +80,12 @@ def main():
     ap.add_argument("--logit-adjust", type=float, default=0.0,
                     help="deeplab: subtract TAU * log(class weight) from the classifier bias (post-hoc logit adjustment "
                          "for the class-weighted CE: the weights push thin classes' logits up by ~log w)")
+    ap.add_argument("--class-offsets", default=None,
+                    help="deeplab: JSON from calibrate_bias.mjs ({offsets: [19 numbers]}); added to the classifier bias "
+                         "after --logit-adjust (per-class offsets chosen on a tuning set)")
+    ap.add_argument("--mask-threshold", type=float, default=0.5,
+                    help="yolact: the manifest's mask threshold (on the upsampled sigmoid); the bundled model's 0.35 "
+                         "was chosen on the tuning seed 9100 (see training/README.md)")
     ap.add_argument("--weights-data", default="training/data/train,training/data/train2",
                     help="training roots the class weights are recomputed from (train_deeplab.class_weights)")
     ap.add_argument("--size", default=None, help="network input WxH to export at (default: the training size); "
@@ -130,7 +136,8 @@ def main():
             # index = 0-based foreground class (conf column index - 1; column 0 is background)
             "labels": [{"index": i, "labelId": l, "name": THING_NAMES[i], "color": list(COLORS[l])}
                        for i, l in enumerate(THING_LABEL_IDS)],
-            "thresholds": {"score": 0.3, "nmsIou": 0.5, "topK": 200, "maxDetections": 100, "mask": 0.5},
+            "thresholds": {"score": 0.3, "nmsIou": 0.5, "topK": 200, "maxDetections": 100,
+                           "mask": args.mask_threshold},
             "yolact": {"confActivation": "softmax", "protoLayout": "nhwc", "confThreshold": 0.05},
         }
     if args.recal:
@@ -147,6 +154,15 @@ def main():
             model.classifier.bias -= shift
         print("logit adjustment (subtracted from the classifier bias):",
               {TRAIN_NAMES[i]: round(shift[i].item(), 3) for i in range(19)}, flush=True)
+    if args.kind == "deeplab" and args.class_offsets:
+        off = torch.tensor(json.load(open(args.class_offsets))["offsets"], dtype=torch.float32)
+        if off.shape != model.classifier.bias.shape:
+            raise SystemExit(f"{args.class_offsets}: {tuple(off.shape)} offsets, the classifier has "
+                             f"{tuple(model.classifier.bias.shape)} classes")
+        with torch.no_grad():
+            model.classifier.bias += off
+        print("class offsets (added to the classifier bias):",
+              {TRAIN_NAMES[i]: round(off[i].item(), 3) for i in range(19)}, flush=True)
     if args.eval:
         from cityscapes_data import load_frames
         val = load_frames(args.eval, args.eval_split, (w, h))
