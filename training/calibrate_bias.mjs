@@ -32,6 +32,7 @@ for (let c = opt("--check"); c !== undefined; c = opt("--check")) checks.push(c)
 const every = Number(opt("--every", "2"));
 const outFile = opt("--out");
 const applyFile = opt("--apply");
+const showConfusion = args.includes("--confusion") ? (args.splice(args.indexOf("--confusion"), 1), true) : false;
 const [modelPath, tuneRoot] = args;
 if (!modelPath || !tuneRoot) {
   console.error("usage: node training/calibrate_bias.mjs MODEL.onnx TUNE_ROOT [--check ROOT] [--every N] [--out F.json] [--apply F.json]");
@@ -226,6 +227,27 @@ function optimise(d) {
 }
 
 const names = manifest.labels.map((l) => l.name);
+/** Per class with IoU < 0.9: where its GT pixels went and where its false positives came from (≥ 3 %). */
+function printConfusion(conf) {
+  const { per } = miou(conf);
+  for (let c = 0; c < 19; c++) {
+    if (!(per[c] < 0.9)) continue;
+    let row = 0;
+    let col = 0;
+    for (let j = 0; j < 19; j++) {
+      row += conf[c * 19 + j];
+      col += conf[j * 19 + c];
+    }
+    const fnTo = [];
+    const fpFrom = [];
+    for (let j = 0; j < 19; j++) {
+      if (j === c) continue;
+      if (conf[c * 19 + j] / row >= 0.03) fnTo.push(`${names[j]} ${((100 * conf[c * 19 + j]) / row).toFixed(0)}%`);
+      if (conf[j * 19 + c] / col >= 0.03) fpFrom.push(`${names[j]} ${((100 * conf[j * 19 + c]) / col).toFixed(0)}%`);
+    }
+    console.log(`${names[c]} IoU ${per[c].toFixed(3)}: GT ${row} px, predicted ${col} px; GT -> ${fnTo.join(", ")}; predicted <- ${fpFrom.join(", ")}`);
+  }
+}
 const fmt = (per) =>
   Object.fromEntries(per.map((v, c) => [names[c] ?? c, Number.isNaN(v) ? null : Number(v.toFixed(3))]).filter(([, v]) => v !== null));
 const t0 = Date.now();
@@ -237,6 +259,7 @@ if (applyFile) {
   offsets = Float64Array.from(JSON.parse(readFileSync(applyFile, "utf8")).offsets);
   const r = miou(confusion(tune, offsets).conf);
   console.log(`with ${applyFile}: mIoU ${r.miou.toFixed(4)}`, fmt(r.per));
+  if (showConfusion) printConfusion(confusion(tune, offsets).conf);
 } else {
   const before = miou(confusion(tune, new Float64Array(C)).conf);
   console.log(`tuning mIoU before ${before.miou.toFixed(4)}`, fmt(before.per));
