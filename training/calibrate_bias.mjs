@@ -4,7 +4,7 @@
 // first), upsamples the logits to the frame exactly as PyTorch's bilinear align_corners=False,
 // keeps each scored pixel's top-4 classes, then does coordinate ascent on the 19 offsets (grid
 // steps 0.2, 0.1, 0.05 within ±2; a class's trial only revisits the pixels where it is in the
-// top 4). Writes {offsets, tuning mIoU before/after}; export_onnx.py --class-offsets bakes them
+// top 4; up to 4 rounds per step). Writes {offsets, tuning mIoU before/after}; export_onnx.py --class-offsets bakes them
 // into the classifier bias.
 //   node training/calibrate_bias.mjs MODEL.onnx TUNE_ROOT [--check ROOT]... [--every N] [--out F.json]
 //   node training/calibrate_bias.mjs MODEL.onnx ROOT --apply F.json   (score only, with given offsets)
@@ -186,7 +186,7 @@ function optimise(d) {
   for (let i = 0; i < d.n; i++) for (let j = 0; j < K; j++) members[d.cls[i * K + j]].push(i);
   const lists = members.map((m) => Uint32Array.from(m));
   for (const step of [0.2, 0.1, 0.05]) {
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 4; round++) {
       let changed = false;
       for (let c = 0; c < C; c++) {
         if (trainOf[c] === 255) continue;
