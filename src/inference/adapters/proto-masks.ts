@@ -122,8 +122,12 @@ function growable<T extends { readonly length: number }>(
 const scratch = {
   logits: growable((n) => new Float64Array(n), 1024),
   spans: growable((n) => new Int32Array(n), 256),
-  kinds: growable((n) => new Uint8Array(n), 256),
   taps: growable((n) => new Float32Array(n), 1024),
+  /** Per crop cell: its sigmoid once computed, NaN before (a cell is shared by ≤ 4 span taps). */
+  sigmoids: growable((n) => new Float32Array(n), 1024),
+  /** Per row pair: runs of equal uniform spans merged — from, end, span index (mixed) per segment. */
+  segments: growable((n) => new Int32Array(n), 768),
+  segmentKinds: growable((n) => new Uint8Array(n), 256),
 };
 
 /** First index whose value ≥ v in a non-decreasing array (length if none). */
@@ -247,10 +251,22 @@ export function assembleMask(
   spanFrom[nSpans] = fx1;
   // Per span, for the current pair of proto rows: 0 = all 4 taps ≤ threshold, 1 = all
   // above, 2 = mixed. Consecutive frame rows share a row pair (8 at 1024 over 128), and a
-  // uniform span does not depend on the row weight, so it is classified once per pair.
-  const kind = scratch.kinds(nSpans);
-  // ... and the span's 4 taps (top-left, top-right, bottom-left, bottom-right) for mixed spans.
+  // uniform span does not depend on the row weight, so it is classified once per pair ...
+  // ... and the span's 4 taps (top-left, top-right, bottom-left, bottom-right) for mixed spans,
+  // sigmoids of crop cells computed once per mask (neighbouring spans and row pairs share cells).
   const taps = scratch.taps(4 * nSpans);
+  const sig = scratch.sigmoids(bw * bh);
+  sig.fill(NaN, 0, bw * bh);
+  const sigmoidAt = (i: number): number => {
+    let v = sig[i]!;
+    if (v !== v) v = sig[i] = 1 / (1 + Math.exp(-buf[i]!));
+    return v;
+  };
+  // The row pair's spans as segments: consecutive uniform spans of one kind merged into one
+  // segment, each mixed span its own — the rows of a pair then walk a few segments, not every span.
+  const seg = scratch.segments(3 * nSpans);
+  const segKind = scratch.segmentKinds(nSpans);
+  let nSeg = 0;
   let pairR0 = -1;
   let pairR1 = -1;
   out.push(0, fy0 * W);
@@ -261,6 +277,7 @@ export function assembleMask(
     if (r0 !== pairR0 || r1 !== pairR1) {
       pairR0 = r0;
       pairR1 = r1;
+      nSeg = 0;
       for (let k = 0; k < nSpans; k++) {
         const fx = spanFrom[k]!;
         const ca = ci0[fx]!;
@@ -269,26 +286,36 @@ export function assembleMask(
         const tb = buf[r0 + cb]!;
         const ba = buf[r1 + ca]!;
         const bb = buf[r1 + cb]!;
-        if (ta < below && tb < below && ba < below && bb < below) kind[k] = 0;
-        else if (ta > above && tb > above && ba > above && bb > above) kind[k] = 1;
+        let kind: number;
+        if (ta < below && tb < below && ba < below && bb < below) kind = 0;
+        else if (ta > above && tb > above && ba > above && bb > above) kind = 1;
         else {
-          kind[k] = 2;
+          kind = 2;
           // Sigmoid values as float32, as the upsampled mask is defined (and was stored).
-          taps[4 * k] = 1 / (1 + Math.exp(-ta));
-          taps[4 * k + 1] = 1 / (1 + Math.exp(-tb));
-          taps[4 * k + 2] = 1 / (1 + Math.exp(-ba));
-          taps[4 * k + 3] = 1 / (1 + Math.exp(-bb));
+          taps[4 * k] = sigmoidAt(r0 + ca);
+          taps[4 * k + 1] = sigmoidAt(r0 + cb);
+          taps[4 * k + 2] = sigmoidAt(r1 + ca);
+          taps[4 * k + 3] = sigmoidAt(r1 + cb);
         }
+        if (kind !== 2 && nSeg > 0 && segKind[nSeg - 1] === kind) {
+          seg[3 * nSeg - 2] = spanFrom[k + 1]!;
+          continue;
+        }
+        segKind[nSeg] = kind;
+        seg[3 * nSeg] = fx;
+        seg[3 * nSeg + 1] = spanFrom[k + 1]!;
+        seg[3 * nSeg + 2] = k;
+        nSeg++;
       }
     }
     let cur: 0 | 1 = 0;
     let run = fx0;
-    for (let k = 0; k < nSpans; k++) {
-      const from = spanFrom[k]!;
-      const end = spanFrom[k + 1]!;
-      const sk = kind[k]!;
+    for (let g = 0; g < nSeg; g++) {
+      const from = seg[3 * g]!;
+      const end = seg[3 * g + 1]!;
+      const sk = segKind[g]!;
       if (sk !== 2) {
-        // The whole span is one value: every pixel is a convex combination of its 4 taps.
+        // The whole segment is one value: every pixel is a convex combination of its 4 taps.
         if (sk === cur) run += end - from;
         else {
           out.push(cur, run);
@@ -297,6 +324,7 @@ export function assembleMask(
         }
         continue;
       }
+      const k = seg[3 * g + 2]!;
       const ta = taps[4 * k]!;
       const tb = taps[4 * k + 1]!;
       const ba = taps[4 * k + 2]!;
