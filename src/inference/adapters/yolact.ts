@@ -145,8 +145,13 @@ export function decodeYolact(
   const keptIdx: number[] = [];
   const keptScores: number[] = [];
   const lnThr = Math.log(confThr);
+  // Softmaxed rows sum to 1 (float32 rounding ≪ 1e-4), so a background probability of at least
+  // 1 − threshold + 1e-4 leaves every foreground class below the threshold: most priors are
+  // rejected on their first value.
+  const bgReject = softmaxed ? 1 - confThr + 1e-4 : Infinity;
   for (let i = 0; i < n; i++) {
     const row = i * C;
+    if (cd[row]! >= bgReject) continue;
     let maxFg = -Infinity;
     for (let c = 1; c < C; c++) if (cd[row + c]! > maxFg) maxFg = cd[row + c]!;
     if (softmaxed) {

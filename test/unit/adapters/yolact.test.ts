@@ -179,3 +179,33 @@ describe("fastNms", () => {
     expect(fastNms(boxes, new Float32Array([0.1, 0.65, 0.9]), 0.5, 1)).toEqual([2]);
   });
 });
+
+describe("yolact candidate scan (softmaxed conf)", () => {
+  // Two priors at the same place; conf rows are softmax outputs (sum 1). The scan rejects a row
+  // on its background probability alone only when no foreground class can exceed the threshold.
+  const thr = 0.05;
+  const outputsFor = (bg: number): Outputs => ({
+    loc: { dims: [1, 2, 4], data: new Float32Array(8) },
+    conf: {
+      dims: [1, 2, 3],
+      // row 0: background bg, class 1 takes the rest; row 1: all background
+      data: Float32Array.from([bg, 1 - bg, 0, 1, 0, 0]),
+    },
+    mask: { dims: [1, 2, 4], data: new Float32Array(8).fill(1) },
+    proto: { dims: [1, 8, 8, 4], data: new Float32Array(256).fill(1) },
+    priors: { dims: [2, 4], data: Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]) },
+  });
+  const opts: YolactOptions = { confActivation: "softmax", confThreshold: thr, scoreThreshold: 0 };
+
+  it("keeps a prior whose foreground probability is just above the threshold", () => {
+    const r = decodeYolact(outputsFor(1 - thr - 2e-5), ctx, opts);
+    expect(r.instances!.count).toBe(1);
+    expect(r.instances!.scores[0]).toBeCloseTo(thr + 2e-5, 6);
+    expect(r.instances!.classIds[0]).toBe(FG_TO_LABEL[0]);
+  });
+
+  it("drops priors whose foreground probability is below it (scanned, and rejected early)", () => {
+    expect(decodeYolact(outputsFor(1 - thr + 2e-5), ctx, opts).instances!.count).toBe(0);
+    expect(decodeYolact(outputsFor(1 - thr + 2e-4), ctx, opts).instances!.count).toBe(0);
+  });
+});
