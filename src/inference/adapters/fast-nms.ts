@@ -92,11 +92,51 @@ export function topKOrder(scores: Float32Array, k: number): number[] {
     const sortable = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     keys[i] = sortable * INDEX_BITS + (INDEX_BITS - 1 - i);
   }
-  keys.sort();
   const count = Math.min(k, n);
+  // The keys are distinct: select the `count` largest (unordered) into the tail, sort only those.
+  const top = count < n >> 1 ? (selectLargest(keys, n - count), keys.subarray(n - count)) : keys;
+  top.sort();
+  const t = top.length;
   const order = new Array<number>(count);
-  for (let r = 0; r < count; r++) order[r] = INDEX_BITS - 1 - (keys[n - 1 - r]! % INDEX_BITS);
+  for (let r = 0; r < count; r++) order[r] = INDEX_BITS - 1 - (top[t - 1 - r]! % INDEX_BITS);
   return order;
+}
+
+/**
+ * Quickselect (Hoare partition, median-of-three pivot): reorders `a` so that a[p] holds the
+ * value it would have if sorted, everything before it is ≤ and everything after ≥.
+ */
+function selectLargest(a: Float64Array, p: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // median of three to a[mid]
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (p <= j) hi = j;
+    else if (p >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /**

@@ -42,11 +42,23 @@ describe("topKOrder", () => {
   it("equals a full comparator sort truncated to k, ties in index order", () => {
     for (let seed = 1; seed <= 20; seed++) {
       const { scores } = randomCase(seed, 300);
-      for (const k of [0, 1, 7, 200, 299, 300, 500]) {
+      for (const k of [0, 1, 7, 50, 149, 150, 200, 299, 300, 500]) {
         const full = Array.from(scores, (_, i) => i)
           .sort((a, b) => scores[b]! - scores[a]! || a - b)
           .slice(0, k);
         expect(topKOrder(scores, k)).toEqual(full);
+      }
+    }
+  });
+  it("selects the top k exactly among many equal scores (the partial-selection path)", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const { scores } = randomCase(seed, 1000);
+      const q = scores.map((v) => Math.round(v * 4) / 4); // a handful of distinct values
+      for (const k of [1, 10, 200, 499]) {
+        const full = Array.from(q, (_, i) => i)
+          .sort((a, b) => q[b]! - q[a]! || a - b)
+          .slice(0, k);
+        expect(topKOrder(q, k)).toEqual(full);
       }
     }
   });
