@@ -32,10 +32,14 @@ for (let c = opt("--check"); c !== undefined; c = opt("--check")) checks.push(c)
 const every = Number(opt("--every", "2"));
 const outFile = opt("--out");
 const applyFile = opt("--apply");
-const showConfusion = args.includes("--confusion") ? (args.splice(args.indexOf("--confusion"), 1), true) : false;
+const showConfusion = args.includes("--confusion")
+  ? (args.splice(args.indexOf("--confusion"), 1), true)
+  : false;
 const [modelPath, tuneRoot] = args;
 if (!modelPath || !tuneRoot) {
-  console.error("usage: node training/calibrate_bias.mjs MODEL.onnx TUNE_ROOT [--check ROOT] [--every N] [--out F.json] [--apply F.json]");
+  console.error(
+    "usage: node training/calibrate_bias.mjs MODEL.onnx TUNE_ROOT [--check ROOT] [--every N] [--out F.json] [--apply F.json]",
+  );
   process.exit(2);
 }
 const manifest = JSON.parse(readFileSync(modelPath.replace(/\.onnx$/, ".json"), "utf8"));
@@ -125,7 +129,13 @@ async function collect(root) {
     }
     return r;
   };
-  return { n, frames: frames.length, cls: cat(cls, Uint8Array, K), val: cat(val, Float32Array, K), gt: cat(gts, Uint8Array, 1) };
+  return {
+    n,
+    frames: frames.length,
+    cls: cat(cls, Uint8Array, K),
+    val: cat(val, Float32Array, K),
+    gt: cat(gts, Uint8Array, 1),
+  };
 }
 
 const pick = (d, i, off) => {
@@ -242,17 +252,27 @@ function printConfusion(conf) {
     const fpFrom = [];
     for (let j = 0; j < 19; j++) {
       if (j === c) continue;
-      if (conf[c * 19 + j] / row >= 0.03) fnTo.push(`${names[j]} ${((100 * conf[c * 19 + j]) / row).toFixed(0)}%`);
-      if (conf[j * 19 + c] / col >= 0.03) fpFrom.push(`${names[j]} ${((100 * conf[j * 19 + c]) / col).toFixed(0)}%`);
+      if (conf[c * 19 + j] / row >= 0.03)
+        fnTo.push(`${names[j]} ${((100 * conf[c * 19 + j]) / row).toFixed(0)}%`);
+      if (conf[j * 19 + c] / col >= 0.03)
+        fpFrom.push(`${names[j]} ${((100 * conf[j * 19 + c]) / col).toFixed(0)}%`);
     }
-    console.log(`${names[c]} IoU ${per[c].toFixed(3)}: GT ${row} px, predicted ${col} px; GT -> ${fnTo.join(", ")}; predicted <- ${fpFrom.join(", ")}`);
+    console.log(
+      `${names[c]} IoU ${per[c].toFixed(3)}: GT ${row} px, predicted ${col} px; GT -> ${fnTo.join(", ")}; predicted <- ${fpFrom.join(", ")}`,
+    );
   }
 }
 const fmt = (per) =>
-  Object.fromEntries(per.map((v, c) => [names[c] ?? c, Number.isNaN(v) ? null : Number(v.toFixed(3))]).filter(([, v]) => v !== null));
+  Object.fromEntries(
+    per
+      .map((v, c) => [names[c] ?? c, Number.isNaN(v) ? null : Number(v.toFixed(3))])
+      .filter(([, v]) => v !== null),
+  );
 const t0 = Date.now();
 const tune = await collect(tuneRoot);
-console.log(`${tuneRoot}: ${tune.frames} frames, ${tune.n} scored pixels (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+console.log(
+  `${tuneRoot}: ${tune.frames} frames, ${tune.n} scored pixels (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+);
 let offsets;
 const report = { model: modelPath, tuning: tuneRoot, every };
 if (applyFile) {
@@ -268,13 +288,20 @@ if (applyFile) {
   const after = miou(confusion(tune, off).conf);
   console.log(`tuning mIoU after ${best.toFixed(4)}`, fmt(after.per));
   console.log("offsets", Object.fromEntries([...off].map((v, c) => [names[c], Number(v.toFixed(2))])));
-  Object.assign(report, { tuningBefore: before.miou, tuningAfter: best, offsets: [...off].map((v) => Number(v.toFixed(3))) });
+  Object.assign(report, {
+    tuningBefore: before.miou,
+    tuningAfter: best,
+    offsets: [...off].map((v) => Number(v.toFixed(3))),
+  });
 }
 for (const root of checks) {
   const d = await collect(root);
   const a = miou(confusion(d, new Float64Array(C)).conf);
   const b = miou(confusion(d, offsets).conf);
-  console.log(`check ${root}: ${d.frames} frames, mIoU ${a.miou.toFixed(4)} -> ${b.miou.toFixed(4)}`, fmt(b.per));
+  console.log(
+    `check ${root}: ${d.frames} frames, mIoU ${a.miou.toFixed(4)} -> ${b.miou.toFixed(4)}`,
+    fmt(b.per),
+  );
   report[`check:${root}`] = { before: a.miou, after: b.miou };
 }
 if (outFile && !applyFile) writeFileSync(outFile, `${JSON.stringify(report, null, 1)}\n`);
