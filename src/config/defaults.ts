@@ -1,4 +1,5 @@
 import { DEFAULT_TRACKER_OPTIONS as T } from "../tracking/options.js";
+import { DEFAULT_WORKER_NICE } from "../inference/protocol.js";
 import type { Config } from "./schema.js";
 
 /** The one defaults object. Config files and CLI flags override these keys. */
@@ -17,6 +18,7 @@ export const DEFAULT_CONFIG: Config = {
     cpu: { intraOpThreads: 2 },
   },
   workers: 1,
+  workerNice: DEFAULT_WORKER_NICE,
   policy: "auto",
   realtime: false,
   maxFrames: 0,

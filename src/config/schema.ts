@@ -42,6 +42,13 @@ export const ConfigSchema = z.strictObject({
   /** Inference workers per model (each owns one ONNX session). */
   workers: z.int().min(1).max(16),
   /**
+   * Nice value added to each inference worker thread and the ONNX Runtime threads it starts, so
+   * the main thread (sources, tracking, sinks, the dashboard) is scheduled first. 0 leaves the
+   * priority alone; 19 is the lowest (only for a machine dedicated to segstream: without the
+   * kernel's autogroup scheduling it also yields to every other process).
+   */
+  workerNice: z.int().min(0).max(19),
+  /**
    * Frame policy. `lossless`: the source is pulled only when the graph has room (replay).
    * `latest-wins`: at most one frame waits, newer replaces older, drops are counted (live).
    * `auto`: lossless for recorded sources, latest-wins for live ones and with `realtime`.

@@ -3,7 +3,14 @@ import type { Frame } from "../frames/frame.js";
 import { InputError, problem, type Problem } from "../frames/problem.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ResolvedModel } from "./model.js";
-import type { ErrorInfo, FromWorker, InferRequest, TestCrash, WorkerInit } from "./protocol.js";
+import {
+  DEFAULT_WORKER_NICE,
+  type ErrorInfo,
+  type FromWorker,
+  type InferRequest,
+  type TestCrash,
+  type WorkerInit,
+} from "./protocol.js";
 import {
   expandProviders,
   type ProviderName,
@@ -93,7 +100,6 @@ export interface EngineStats {
 }
 
 const MAX_RESTART_FAILURES = 3;
-const DEFAULT_WORKER_NICE = 5;
 
 function errorFromInfo(e: ErrorInfo): Error {
   if (e.name === "InputError") {

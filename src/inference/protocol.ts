@@ -3,6 +3,9 @@ import type { SegmentationResult } from "./result.js";
 import type { ResolvedModel } from "./model.js";
 import type { ProviderName, ProviderOptions } from "./providers.js";
 
+/** Nice value added to each inference worker thread (and the ORT threads it starts); 0 = unchanged. */
+export const DEFAULT_WORKER_NICE = 5;
+
 /** Messages between the InferenceEngine (main thread) and an inference worker. */
 
 export interface WorkerInit {

@@ -117,6 +117,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         providers: config.providers,
         providerOptions: config.providerOptions,
         workers: config.workers,
+        workerNice: config.workerNice,
         intraOpThreads: config.providerOptions.cpu.intraOpThreads,
         log,
       });

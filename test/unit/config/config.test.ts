@@ -56,6 +56,14 @@ describe("loadConfig", () => {
     );
   });
 
+  it("takes workerNice within 0..19 and names it when out of range", async () => {
+    expect(loadConfig(await file("n.yaml", "workerNice: 19\n")).workerNice).toBe(19);
+    expect(loadConfig(await file("n0.yaml", "sources: []\n")).workerNice).toBe(5);
+    await expect(async () => loadConfig(await file("n2.yaml", "workerNice: 25\n"))).rejects.toThrow(
+      /workerNice/,
+    );
+  });
+
   it("reports wrong types with the path", async () => {
     const p = await file("d.yaml", "workers: many\n");
     expect(() => loadConfig(p)).toThrow(/workers: /);
