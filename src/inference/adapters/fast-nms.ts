@@ -26,23 +26,45 @@ export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: 
     );
   }
   const out = new Uint8Array(m * m);
-  const area = boxAreas(boxes, m);
   // Sweep along x: boxes sorted by x1; box i is only tested against the boxes that start before
   // it ends (x1[j] < x2[i]) — the rest cannot overlap it. Same pairs set as testing all m²/2.
-  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => boxes[4 * a]! - boxes[4 * b]!);
+  // The boxes are copied in sweep order (exact float32 copies) so the inner loop reads memory in
+  // order; `order` maps a sorted position back to the candidate index.
+  const order = ascendingOrder(boxes, m);
+  const sorted = new Float32Array(4 * m);
+  for (let p = 0; p < m; p++) sorted.set(boxes.subarray(4 * order[p]!, 4 * order[p]! + 4), 4 * p);
+  const area = boxAreas(sorted, m);
   for (let p = 0; p < m; p++) {
+    const x2 = sorted[4 * p + 2]!;
     const i = order[p]!;
-    const x2 = boxes[4 * i + 2]!;
     for (let q = p + 1; q < m; q++) {
-      const j = order[q]!;
-      if (!(boxes[4 * j]! < x2)) break;
-      if (iouAbove(boxes, area, i, j, iouThreshold)) {
+      if (!(sorted[4 * q]! < x2)) break;
+      if (iouAbove(sorted, area, p, q, iouThreshold)) {
+        const j = order[q]!;
         out[i * m + j] = 1;
         out[j * m + i] = 1;
       }
     }
   }
   return out;
+}
+
+/**
+ * Indices of the first `m` boxes by ascending x1 (ties: lower index first), one native sort of
+ * float64 keys (the float32 x1 as an order-preserving uint32, times 2²⁰, plus the index).
+ */
+function ascendingOrder(boxes: Float32Array, m: number): Int32Array {
+  const bits = new Uint32Array(boxes.buffer, boxes.byteOffset, 4 * m);
+  const keys = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const b = bits[4 * i] === 0x80000000 ? 0 : bits[4 * i]!; // −0 ties with +0
+    const sortable = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[i] = sortable * INDEX_BITS + i;
+  }
+  keys.sort();
+  const order = new Int32Array(m);
+  for (let p = 0; p < m; p++) order[p] = keys[p]! % INDEX_BITS;
+  return order;
 }
 
 /** Areas of the first `n` boxes (xyxy). */
