@@ -50,6 +50,15 @@ export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: 
 }
 
 /**
+ * A float32's IEEE-754 bits as a uint32 that orders like the float: non-negative floats order as
+ * their bits, negative ones in reverse below all of those; −0 ties with +0.
+ */
+function sortableBits(bits: number): number {
+  const b = bits === 0x80000000 ? 0 : bits;
+  return b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+}
+
+/**
  * Indices of the first `m` boxes by ascending x1 (ties: lower index first), one native sort of
  * float64 keys (the float32 x1 as an order-preserving uint32, times 2²⁰, plus the index).
  */
@@ -57,9 +66,7 @@ function ascendingOrder(boxes: Float32Array, m: number): Int32Array {
   const bits = new Uint32Array(boxes.buffer, boxes.byteOffset, 4 * m);
   const keys = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    const b = bits[4 * i] === 0x80000000 ? 0 : bits[4 * i]!; // −0 ties with +0
-    const sortable = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-    keys[i] = sortable * INDEX_BITS + i;
+    keys[i] = sortableBits(bits[4 * i]!) * INDEX_BITS + i;
   }
   keys.sort();
   const order = new Int32Array(m);
@@ -109,14 +116,11 @@ export function topKOrder(scores: Float32Array, k: number): number[] {
   const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const b = bits[i] === 0x80000000 ? 0 : bits[i]!; // −0 ties with +0
-    // Non-negative floats order as their bits; negative ones in reverse, below all of those.
-    const sortable = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-    keys[i] = sortable * INDEX_BITS + (INDEX_BITS - 1 - i);
+    keys[i] = sortableBits(bits[i]!) * INDEX_BITS + (INDEX_BITS - 1 - i);
   }
   const count = Math.min(k, n);
   // The keys are distinct: select the `count` largest (unordered) into the tail, sort only those.
-  const top = count < n >> 1 ? (selectLargest(keys, n - count), keys.subarray(n - count)) : keys;
+  const top = count < n >> 1 ? (quickselect(keys, n - count), keys.subarray(n - count)) : keys;
   top.sort();
   const t = top.length;
   const order = new Array<number>(count);
@@ -128,7 +132,7 @@ export function topKOrder(scores: Float32Array, k: number): number[] {
  * Quickselect (Hoare partition, median-of-three pivot): reorders `a` so that a[p] holds the
  * value it would have if sorted, everything before it is ≤ and everything after ≥.
  */
-function selectLargest(a: Float64Array, p: number): void {
+function quickselect(a: Float64Array, p: number): void {
   let lo = 0;
   let hi = a.length - 1;
   while (hi > lo) {
