@@ -3,8 +3,9 @@
  *   node --import tsx bench/inference.ts [--frames N] [--threads T] [--sizes WxH,...]
  *                                        [--models SUBSTR,...] [--idle-ms MS] [--json]
  *
- * For every adapter's models — the engine fixtures (deeplab, 512×256 and 1024×512 inputs), the
- * adapters' YOLO-seg fixture (letterbox + instance decode) and every bundled model in models/
+ * For every adapter's models — the engine fixtures (deeplab, 512×256 and 1024×512 inputs), a
+ * YOLOv8n-seg-sized model generated at run time (yolo-seg, letterbox, 100 planted detections;
+ * bench/yolo-seg-model.ts) and every bundled model in models/
  * (deeplab-synth, yolact-synth; yolact-synth also as "@100det": 100 detections with masks per
  * frame, the case DESIGN.md §7 states the postprocess target for) — at each frame size (default
  * 512×256 and 1024×512, synthetic city frames so the models see scene-like input and produce
@@ -21,7 +22,7 @@
  * the last frame size, interleaved over --nice-ab-rounds rounds: lag p99 and frames/s of each.
  * Ends with one table (stdout) or one JSON object (stdout, --json).
  */
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -36,6 +37,7 @@ import {
   type ResolvedModel,
 } from "../src/inference/model.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
 
 const { values } = parseArgs({
   options: {
@@ -78,23 +80,22 @@ function cityFrames(width: number, height: number): Frame[] {
   );
 }
 
-/** The adapters' YOLO-seg fixture (1×3×64×64, 3 classes) with a manifest written for it. */
-function yoloFixture(): ResolvedModel {
+/**
+ * A YOLOv8n-seg-sized model (bench/yolo-seg-model.ts: the real network's layers and cost at
+ * 640×640, random weights, 100 planted street-scene detections with near-duplicates) with a
+ * manifest in Ultralytics' defaults (letterbox 114, ÷255, conf 0.25, NMS IoU 0.7, max 300).
+ */
+function yoloBench(): ResolvedModel {
   const dir = mkdtempSync(join(tmpdir(), "segstream-bench-"));
-  copyFileSync(join(FIX, "yolo_seg.onnx"), join(dir, "yolo_seg.onnx"));
-  const labels = [
-    { index: 0, labelId: 24, name: "person", color: [220, 20, 60] },
-    { index: 1, labelId: 26, name: "car", color: [0, 0, 142] },
-    { index: 2, labelId: 33, name: "bicycle", color: [119, 11, 32] },
-  ];
+  writeFileSync(join(dir, "yolov8n-seg-bench.onnx"), yoloSegBenchModel(100));
   const manifest = {
-    name: "yolo_seg_fixture",
+    name: "yolov8n-seg-bench",
     task: "instance",
     adapter: "yolo-seg",
     input: {
       name: "images",
-      width: 64,
-      height: 64,
+      width: 640,
+      height: 640,
       layout: "NCHW",
       channelOrder: "rgb",
       mean: [0, 0, 0],
@@ -104,12 +105,14 @@ function yoloFixture(): ResolvedModel {
       padValue: 114,
     },
     outputs: { output0: "output0", output1: "output1" },
-    labels,
-    thresholds: { score: 0.01, nmsIou: 0.7, topK: 300, maxDetections: 100, mask: 0.5 },
-    provenance: { source: "test/fixtures/models (adapters fixture, random weights)" },
+    labels: YOLO_BENCH_LABELS,
+    thresholds: { score: 0.25, nmsIou: 0.7, topK: 300, maxDetections: 300, mask: 0.5 },
+    provenance: {
+      source: "bench/yolo-seg-model.ts (YOLOv8n-seg layers, random weights, planted detections)",
+    },
   };
-  writeFileSync(join(dir, "yolo_seg.json"), JSON.stringify(manifest));
-  return resolveModel(join(dir, "yolo_seg.onnx"), FIX);
+  writeFileSync(join(dir, "yolov8n-seg-bench.json"), JSON.stringify(manifest));
+  return resolveModel(join(dir, "yolov8n-seg-bench.onnx"), dir);
 }
 
 /** Event-loop lag p99/max (ms) of the main thread doing nothing for `ms` (machine noise). */
@@ -204,7 +207,7 @@ const bundled = bundledModelNames(defaultModelsDir()).map((n) => resolveModel(n,
 const models: ResolvedModel[] = [
   resolveModel(join(FIX, "engine_seg_512x256.onnx"), FIX),
   resolveModel(join(FIX, "engine_seg_1024x512.onnx"), FIX),
-  yoloFixture(),
+  yoloBench(),
   ...bundled,
   ...bundled.filter((m) => m.manifest.adapter === "yolact").map(hundredDetections),
 ].filter((m) => MODEL_FILTER.length === 0 || MODEL_FILTER.some((f) => m.name.includes(f)));

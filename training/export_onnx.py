@@ -105,7 +105,8 @@ def main():
     metrics = {}
     if args.kind == "deeplab":
         from train_deeplab import DeepLabLite
-        model = DeepLabLite(19, targs["width_mult"], targs["aspp_ch"])
+        model = DeepLabLite(19, targs["width_mult"], targs["aspp_ch"], refine_ch=targs.get("refine_ch", 0),
+                            aspp_rank=targs.get("aspp_rank", 0))
         model.load_state_dict(ck["model"])
         model.eval()
         net = model

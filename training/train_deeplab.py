@@ -33,7 +33,8 @@ from cityscapes_data import (IMAGENET_MEAN, IMAGENET_STD, LABEL_TO_TRAIN, TRAIN_
 
 
 class DeepLabLite(nn.Module):
-    def __init__(self, num_classes=19, width_mult=0.5, aspp_ch=128, dec_ch=64, low_ch=32, rates=(6, 12, 18)):
+    def __init__(self, num_classes=19, width_mult=0.5, aspp_ch=128, dec_ch=64, low_ch=32, rates=(6, 12, 18),
+                 refine_ch=0, aspp_rank=0):
         super().__init__()
         ins, last = _mobilenet_v3_conf("mobilenet_v3_large", width_mult=width_mult, dilated=True)
         self.features = MobileNetV3(ins, last).features
@@ -46,6 +47,16 @@ class DeepLabLite(nn.Module):
         low_c = self.features[self.low_idx].out_channels
         high_c = self.features[-1].out_channels
         self.aspp = ASPP(high_c, list(rates), aspp_ch)
+        # Optional low-rank ASPP (--aspp-rank r > 0): each dilated 3x3 conv (high_c → aspp_ch, the bulk of the
+        # model's MACs) becomes a dilated 3x3 conv high_c → r then a 1x1 r → aspp_ch; factorize_aspp() starts
+        # them from the truncated SVD of a dense checkpoint's weights.
+        self.aspp_rank = aspp_rank
+        if aspp_rank > 0:
+            for b in range(1, 1 + len(rates)):
+                dense = self.aspp.convs[b][0]
+                self.aspp.convs[b][0] = nn.Sequential(
+                    nn.Conv2d(high_c, aspp_rank, 3, padding=dense.padding, dilation=dense.dilation, bias=False),
+                    nn.Conv2d(aspp_rank, aspp_ch, 1, bias=False))
         self.low_proj = nn.Sequential(nn.Conv2d(low_c, low_ch, 1, bias=False), nn.BatchNorm2d(low_ch), nn.ReLU(inplace=True))
         self.fuse = nn.Sequential(
             nn.Conv2d(aspp_ch + low_ch, dec_ch, 1, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
@@ -53,25 +64,67 @@ class DeepLabLite(nn.Module):
             nn.Conv2d(dec_ch, dec_ch, 1, bias=False), nn.BatchNorm2d(dec_ch), nn.ReLU(inplace=True),
         )
         self.classifier = nn.Conv2d(dec_ch, num_classes, 1)
+        # Optional stride-2 refinement (--refine-ch > 0): the decoder's features (1x1 → refine_ch/2, x2 bilinear)
+        # beside the backbone's stride-2 features (1x1 → refine_ch/2) → depthwise 3x3 → 1x1 → a residual added to
+        # the x2-upsampled stride-4 logits. Its last conv starts at zero, so a model initialised from one without
+        # it starts with exactly that model's output (thin classes — bicycle wheels, poles, fences — are 1-2 px
+        # wide in the 512x256 renders, narrower than a stride-4 cell of the 2x-upscaled input).
+        self.refine_ch = refine_ch
+        if refine_ch > 0:
+            self.s2_idx = strides[0]  # last block at stride 2
+            s2_c = self.features[self.s2_idx].out_channels
+            half = refine_ch // 2
+            self.ref_dec = nn.Sequential(nn.Conv2d(dec_ch, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+            self.ref_s2 = nn.Sequential(nn.Conv2d(s2_c, refine_ch - half, 1, bias=False), nn.BatchNorm2d(refine_ch - half),
+                                        nn.ReLU(inplace=True))
+            self.ref_fuse = nn.Sequential(
+                nn.Conv2d(refine_ch, refine_ch, 3, padding=1, groups=refine_ch, bias=False), nn.BatchNorm2d(refine_ch),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(refine_ch, refine_ch, 1, bias=False), nn.BatchNorm2d(refine_ch), nn.ReLU(inplace=True),
+            )
+            self.ref_out = nn.Conv2d(refine_ch, num_classes, 1)
+            nn.init.zeros_(self.ref_out.weight)
+            nn.init.zeros_(self.ref_out.bias)
         # False: return the logits at the decoder's stride 4 and leave the bilinear upsampling to
         # the consumer (segstream's deeplab adapter does it exactly, only at class boundaries).
         self.upsample_output = True
 
     def forward(self, x):
         h, w = x.shape[-2:]
-        low = None
+        low = s2 = None
         for i, m in enumerate(self.features):
             x = m(x)
             if i == self.low_idx:
                 low = x
+            if self.refine_ch > 0 and i == self.s2_idx:
+                s2 = x
         x = self.aspp(x)
         low = self.low_proj(low)
         x = F.interpolate(x, size=low.shape[-2:], mode="bilinear", align_corners=False)
-        x = self.fuse(torch.cat([x, low], 1))
-        x = self.classifier(x)
+        feat = self.fuse(torch.cat([x, low], 1))
+        x = self.classifier(feat)
+        if self.refine_ch > 0:
+            size = s2.shape[-2:]
+            d = F.interpolate(self.ref_dec(feat), size=size, mode="bilinear", align_corners=False)
+            r = self.ref_out(self.ref_fuse(torch.cat([d, self.ref_s2(s2)], 1)))
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False) + r
         if not self.upsample_output:
             return x
         return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+
+
+def factorize_aspp(state: dict, rank: int) -> dict:
+    """A dense checkpoint's ASPP 3x3 convs as rank-`rank` pairs (truncated SVD of [out, in*9]), for aspp_rank."""
+    out = dict(state)
+    b = 1
+    while f"aspp.convs.{b}.0.weight" in state and state[f"aspp.convs.{b}.0.weight"].shape[-1] == 3:
+        w = out.pop(f"aspp.convs.{b}.0.weight")
+        u, s, vt = torch.linalg.svd(w.reshape(w.shape[0], -1), full_matrices=False)
+        r = s[:rank].sqrt()
+        out[f"aspp.convs.{b}.0.0.weight"] = (r[:, None] * vt[:rank]).reshape(rank, *w.shape[1:]).contiguous()
+        out[f"aspp.convs.{b}.0.1.weight"] = (u[:, :rank] * r[None, :]).reshape(w.shape[0], rank, 1, 1).contiguous()
+        b += 1
+    return out
 
 
 def class_weights(labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -179,6 +232,13 @@ def main():
                     help="repeat-factor sampling threshold (LVIS): images with classes present in fewer than this "
                          "fraction of images are drawn more often; 0 = uniform")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--refine-ch", type=int, default=0,
+                    help="channels of the stride-2 refinement head (0 = none; logits at stride 4)")
+    ap.add_argument("--aspp-rank", type=int, default=0,
+                    help="low-rank ASPP: rank of each dilated 3x3 conv (0 = dense); --init from a dense checkpoint "
+                         "starts it from the truncated SVD")
+    ap.add_argument("--new-lr-mult", type=float, default=10.0,
+                    help="LR multiplier for parameters --init's checkpoint does not have (a newly added head)")
     ap.add_argument("--lovasz", type=float, default=0.0,
                     help="weight of a Lovasz-softmax term (an mIoU surrogate) added to the CE, computed on every "
                          "4th pixel row and column (the decoder's stride) to keep its per-class sorts cheap")
@@ -199,16 +259,28 @@ def main():
     print("class pixel freq:", {TRAIN_NAMES[i]: round(freq[i].item(), 4) for i in range(19) if cnt[i] > 0}, flush=True)
     print("class weights:", {TRAIN_NAMES[i]: round(cw[i].item(), 2) for i in range(19) if cnt[i] > 0}, flush=True)
 
-    model = DeepLabLite(19, args.width_mult, args.aspp_ch)
+    model = DeepLabLite(19, args.width_mult, args.aspp_ch, refine_ch=args.refine_ch, aspp_rank=args.aspp_rank)
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.momentum = args.bn_momentum
     print(f"params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0
+    new_keys = set()
     if args.init:
-        model.load_state_dict(torch.load(args.init)["model"])
-        print(f"weights from {args.init}", flush=True)
+        init = torch.load(args.init)["model"]
+        if args.aspp_rank > 0 and "aspp.convs.1.0.weight" in init:
+            init = factorize_aspp(init, args.aspp_rank)
+            print(f"ASPP 3x3 convs factorised to rank {args.aspp_rank} (truncated SVD)", flush=True)
+        missing, unexpected = model.load_state_dict(init, strict=False)
+        if unexpected:
+            raise SystemExit(f"--init {args.init}: keys this model does not have: {unexpected[:5]}")
+        new_keys = set(missing)
+        print(f"weights from {args.init}" + (f"; {len(missing)} new tensors (LR x{args.new_lr_mult})" if missing else ""),
+              flush=True)
+    named = list(model.named_parameters())
+    groups = [{"params": [p for k, p in named if k not in new_keys], "mult": 1.0},
+              {"params": [p for k, p in named if k in new_keys], "mult": args.new_lr_mult}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=args.lr, weight_decay=1e-4)
     if args.resume:
         ck = torch.load(args.resume)
         model.load_state_dict(ck["model"])
@@ -233,7 +305,7 @@ def main():
         warm = min(1.0, step / 100)
         lr = args.lr * warm * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("mult", 1.0)
         low = prog < args.lowres_frac
         idx = np.random.choice(n, args.batch * (2 if low else 1), p=draw_p)
         x, lab, _ = augment_batch(train.images[idx], train.labels[idx], None, scale_range=(1.0, 1.3))
