@@ -22,7 +22,7 @@
  * the last frame size, interleaved over --nice-ab-rounds rounds: lag p99 and frames/s of each.
  * Ends with one table (stdout) or one JSON object (stdout, --json).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -37,6 +37,7 @@ import {
   type ResolvedModel,
 } from "../src/inference/model.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { extendOnnx } from "./onnx-writer.js";
 import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
 
 const { values } = parseArgs({
@@ -113,6 +114,45 @@ function yoloBench(): ResolvedModel {
   };
   writeFileSync(join(dir, "yolov8n-seg-bench.json"), JSON.stringify(manifest));
   return resolveModel(join(dir, "yolov8n-seg-bench.onnx"), dir);
+}
+
+/**
+ * The bundled DeepLab as a torchvision-style export: its logits resized in-graph (bilinear,
+ * half-pixel) to the input size, so the adapter receives [1, C, H, W] at input resolution and
+ * argmaxes every pixel — the layout most user exports have (torchvision's DeepLabV3 upsamples
+ * inside `forward`). The bundled file plus one appended Resize node (bench/onnx-writer.ts).
+ */
+function fullResLogits(m: ResolvedModel): ResolvedModel {
+  const dir = mkdtempSync(join(tmpdir(), "segstream-bench-"));
+  const name = `${m.name}@input-res-logits`;
+  const { width, height } = m.manifest.input;
+  const logits = m.manifest.outputs.logits ?? "out";
+  const c = m.manifest.labels.length;
+  const onnx = extendOnnx(readFileSync(m.onnxPath), {
+    nodes: [
+      {
+        op: "Resize",
+        inputs: [logits, "", "", "bench_sizes"],
+        outputs: ["logits_input_res"],
+        attrs: { mode: "linear" },
+      },
+    ],
+    inits: [
+      {
+        name: "bench_sizes",
+        dims: [4],
+        data: BigInt64Array.of(1n, BigInt(c), BigInt(height), BigInt(width)),
+      },
+    ],
+    outputs: [{ name: "logits_input_res", dims: [1, c, height, width] }],
+  });
+  writeFileSync(join(dir, `${name}.onnx`), onnx);
+  const { deeplab: _stride, ...manifest } = m.manifest;
+  writeFileSync(
+    join(dir, `${name}.json`),
+    JSON.stringify({ ...manifest, name, outputs: { logits: "logits_input_res" } }),
+  );
+  return resolveModel(join(dir, `${name}.onnx`), dir);
 }
 
 /** Event-loop lag p99/max (ms) of the main thread doing nothing for `ms` (machine noise). */
@@ -209,6 +249,7 @@ const models: ResolvedModel[] = [
   resolveModel(join(FIX, "engine_seg_1024x512.onnx"), FIX),
   yoloBench(),
   ...bundled,
+  ...bundled.filter((m) => m.manifest.adapter === "deeplab").map(fullResLogits),
   ...bundled.filter((m) => m.manifest.adapter === "yolact").map(hundredDetections),
 ].filter((m) => MODEL_FILTER.length === 0 || MODEL_FILTER.some((f) => m.name.includes(f)));
 

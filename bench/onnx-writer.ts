@@ -6,13 +6,17 @@
  *   ModelProto    1 ir_version · 2 producer_name · 7 graph · 8 opset_import
  *   GraphProto    1 node · 2 name · 5 initializer · 11 input · 12 output
  *   NodeProto     1 input · 2 output · 3 name · 4 op_type · 5 attribute
- *   AttributeProto 1 name · 2 f · 3 i · 7 floats · 8 ints · 20 type
+ *   AttributeProto 1 name · 2 f · 3 i · 4 s · 7 floats · 8 ints · 20 type
  *   TensorProto   1 dims · 2 data_type · 8 name · 9 raw_data
  *   ValueInfoProto 1 name · 2 type → TypeProto 1 tensor_type → 1 elem_type · 2 shape → 1 dim → 1 dim_value
  * Negative int64 values are not supported (none of the graphs needs one).
+ *
+ * `extendOnnx` adds nodes, initializers and outputs to an existing model without parsing it: a
+ * protobuf parser merges a repeated occurrence of a singular message field (ModelProto.graph)
+ * into the first, and concatenates repeated fields (node, initializer, output).
  */
 
-type Attr = number | readonly number[];
+type Attr = number | string | readonly number[];
 export interface OnnxNode {
   op: string;
   inputs: readonly string[];
@@ -90,7 +94,8 @@ const packedVarints = (xs: readonly number[]): Uint8Array => {
 
 function attribute(name: string, v: Attr, isFloat: boolean): Proto {
   const a = new Proto().str(1, name);
-  if (typeof v === "number") {
+  if (typeof v === "string") a.str(4, v).int(20, 3);
+  else if (typeof v === "number") {
     if (isFloat) a.float(2, v).int(20, 1);
     else a.int(3, v).int(20, 2);
   } else if (isFloat) {
@@ -109,25 +114,30 @@ function valueInfo(name: string, dims: readonly number[]): Proto {
   return new Proto().str(1, name).msg(2, new Proto().msg(1, tensorType));
 }
 
-/** Serialises a float32-in / float32-out graph as an ONNX model (IR 8, opset 13). */
-export function writeOnnx(g: {
+interface ValueDims {
   name: string;
+  dims: readonly number[];
+}
+interface GraphParts {
+  name?: string;
   nodes: readonly OnnxNode[];
   inits: readonly OnnxInit[];
-  inputs: readonly { name: string; dims: readonly number[] }[];
-  outputs: readonly { name: string; dims: readonly number[] }[];
-}): Uint8Array {
+  inputs: readonly ValueDims[];
+  outputs: readonly ValueDims[];
+}
+
+function graphProto(g: GraphParts, nodePrefix: string): Proto {
   const graph = new Proto();
   g.nodes.forEach((n, k) => {
     const node = new Proto();
     for (const i of n.inputs) node.str(1, i);
     for (const o of n.outputs) node.str(2, o);
-    node.str(3, `${n.op}_${k}`).str(4, n.op);
+    node.str(3, `${nodePrefix}${n.op}_${k}`).str(4, n.op);
     for (const [name, v] of Object.entries(n.attrs ?? {}))
       node.msg(5, attribute(name, v, n.floatAttrs?.includes(name) ?? false));
     graph.msg(1, node);
   });
-  graph.str(2, g.name);
+  if (g.name !== undefined) graph.str(2, g.name);
   for (const t of g.inits) {
     const tp = new Proto().bytes(1, packedVarints(t.dims));
     tp.int(2, t.data instanceof Float32Array ? 1 : 7).str(8, t.name);
@@ -136,10 +146,27 @@ export function writeOnnx(g: {
   }
   for (const i of g.inputs) graph.msg(11, valueInfo(i.name, i.dims));
   for (const o of g.outputs) graph.msg(12, valueInfo(o.name, o.dims));
+  return graph;
+}
+
+/** Serialises a float32-in / float32-out graph as an ONNX model (IR 8, opset 13). */
+export function writeOnnx(g: GraphParts & { name: string }): Uint8Array {
   return new Proto()
     .int(1, 8)
     .str(2, "segstream-bench")
-    .msg(7, graph)
+    .msg(7, graphProto(g, ""))
     .msg(8, new Proto().str(1, "").int(2, 13))
     .finish();
+}
+
+/** `model` with more nodes, initializers and graph outputs (see the file comment). */
+export function extendOnnx(
+  model: Uint8Array,
+  add: { nodes: readonly OnnxNode[]; inits: readonly OnnxInit[]; outputs: readonly ValueDims[] },
+): Uint8Array {
+  const tail = new Proto().msg(7, graphProto({ ...add, inputs: [] }, "bench_ext_")).finish();
+  const out = new Uint8Array(model.length + tail.length);
+  out.set(model, 0);
+  out.set(tail, model.length);
+  return out;
 }

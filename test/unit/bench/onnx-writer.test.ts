@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { writeOnnx } from "../../../bench/onnx-writer.js";
+import { extendOnnx, writeOnnx } from "../../../bench/onnx-writer.js";
 
 describe("bench/onnx-writer", () => {
   it("writes a model onnxruntime loads and runs with the designed arithmetic", async () => {
@@ -36,6 +36,37 @@ describe("bench/onnx-writer", () => {
     const conv = [5, 1, -1, -7].map((v) => v + 0.5);
     expect(y!.dims).toEqual([1, 4]);
     expect(Array.from(y!.data as Float32Array)).toEqual(conv.map((v) => (v > 0 ? v : 0.25 * v) + 1));
+    await s.release();
+  });
+
+  it("extends a model: appended nodes and outputs run beside the original ones", async () => {
+    const base = writeOnnx({
+      name: "t",
+      nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }],
+      inits: [],
+      inputs: [{ name: "x", dims: [1, 1, 2, 2] }],
+      outputs: [{ name: "y", dims: [1, 1, 2, 2] }],
+    });
+    const ext = extendOnnx(base, {
+      nodes: [
+        {
+          op: "Resize",
+          inputs: ["y", "", "", "sizes"],
+          outputs: ["z"],
+          attrs: { mode: "linear", coordinate_transformation_mode: "align_corners" },
+        },
+      ],
+      inits: [{ name: "sizes", dims: [4], data: BigInt64Array.of(1n, 1n, 3n, 3n) }],
+      outputs: [{ name: "z", dims: [1, 1, 3, 3] }],
+    });
+    const s = await ort.InferenceSession.create(ext);
+    expect(s.outputNames).toEqual(["y", "z"]);
+    const { y, z } = await s.run({
+      x: new ort.Tensor("float32", Float32Array.of(-1, 2, 4, 6), [1, 1, 2, 2]),
+    });
+    expect(Array.from(y!.data as Float32Array)).toEqual([0, 2, 4, 6]);
+    // align_corners: corners kept, midpoints averaged
+    expect(Array.from(z!.data as Float32Array)).toEqual([0, 1, 2, 2, 3, 4, 4, 5, 6]);
     await s.release();
   });
 
