@@ -178,10 +178,30 @@ function jsLogits(
     }
   } else {
     for (let y = 1; y < bh - 1; y++) buf.fill(0, y * bw + 1, y * bw + bw - 1);
+    // Four planes per pass: one load and store of the sum per 4 multiply-adds (NCHW has the
+    // coefficients' planes apart, so a pixel's k products cannot be summed in registers).
     const plane = proto.h * pw;
-    for (let j = 0; j < k; j++) {
+    let j = 0;
+    for (; j + 4 <= k; j += 4) {
+      const c0 = coeffs[offset + j]!;
+      const c1 = coeffs[offset + j + 1]!;
+      const c2 = coeffs[offset + j + 2]!;
+      const c3 = coeffs[offset + j + 3]!;
+      const p0 = j * plane;
+      for (let y = y0; y < y1; y++) {
+        const s0 = p0 + y * pw;
+        const s1 = s0 + plane;
+        const s2 = s1 + plane;
+        const s3 = s2 + plane;
+        const dst = (y - y0 + 1) * bw + 1 - x0;
+        for (let x = x0; x < x1; x++)
+          buf[dst + x] =
+            buf[dst + x]! +
+            (data[s0 + x]! * c0 + data[s1 + x]! * c1 + (data[s2 + x]! * c2 + data[s3 + x]! * c3));
+      }
+    }
+    for (; j < k; j++) {
       const c = coeffs[offset + j]!;
-      if (c === 0) continue;
       const pBase = j * plane;
       for (let y = y0; y < y1; y++) {
         const src = pBase + y * pw;
