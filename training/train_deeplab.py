@@ -277,6 +277,11 @@ def main():
         new_keys = set(missing)
         print(f"weights from {args.init}" + (f"; {len(missing)} new tensors (LR x{args.new_lr_mult})" if missing else ""),
               flush=True)
+    if args.resume:  # the optimiser's groups as the checkpoint's run had them
+        ck0 = torch.load(args.resume, map_location="cpu")
+        new_keys = set(ck0.get("new_keys", [k for k, _ in model.named_parameters() if k.startswith("ref_")]
+                               if len(ck0["opt"]["param_groups"]) == 2 else []))
+        del ck0
     named = list(model.named_parameters())
     groups = [{"params": [p for k, p in named if k not in new_keys], "mult": 1.0},
               {"params": [p for k, p in named if k in new_keys], "mult": args.new_lr_mult}]
@@ -286,6 +291,7 @@ def main():
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step = ck["step"]
+        print(f"resumed {args.resume} at step {step}", flush=True)
     crit = nn.CrossEntropyLoss(weight=cw, ignore_index=255)
     budget = args.minutes * 60
     start = time.time()
@@ -328,7 +334,8 @@ def main():
             miou, per, acc = evaluate(model, val)
             hist.append({"step": step, "min": round(el / 60, 1), "mIoU": round(miou, 4), "pixAcc": round(acc, 4)})
             print(f"EVAL step {step} mIoU={miou:.4f} pixAcc={acc:.4f} {per}", flush=True)
-            ck = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}
+            ck = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args),
+                  "new_keys": sorted(new_keys)}
             torch.save(ck, os.path.join(args.out, "last.pt"))
             torch.save(ck, os.path.join(args.out, f"step{step}.pt"))  # a fixed name for --init-backbone
             last_eval = time.time()
@@ -336,7 +343,8 @@ def main():
     miou, per, acc = evaluate(model, val)
     hist.append({"step": step, "min": round(train_min, 1), "mIoU": round(miou, 4), "pixAcc": round(acc, 4)})
     print(f"FINAL step {step} train {train_min:.1f} min mIoU={miou:.4f} pixAcc={acc:.4f} {per}", flush=True)
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)},
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args),
+                "new_keys": sorted(new_keys)},
                os.path.join(args.out, "last.pt"))
     summary = {"steps": step, "train_minutes": round(train_min, 1), "val_mIoU": round(miou, 4), "val_pixAcc": round(acc, 4),
                "val_per_class_iou": per, "history": hist, "args": vars(args),
