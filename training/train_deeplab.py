@@ -5,6 +5,9 @@ torchvision ASPP (rates 6/12/18, image pooling) with `--aspp-ch` channels, and a
 decoder that fuses the stride-4 features (1x1 projection, 1x1 fuse, depthwise 3x3, 1x1 classifier),
 then bilinear upsampling of the logits to the input size (align_corners=False).
 Output: logits [N,19,H,W] over Cityscapes trainIds 0..18 (no softmax).
+Options for a cheaper, finer model (stage 5): `--aspp-rank r` factorises each dilated 3x3 ASPP conv into a 3x3 conv
+to r channels + a 1x1 (started from the truncated SVD of a dense checkpoint: `--init`), `--refine-ch c` adds a
+stride-2 refinement head whose residual is added to the 2x-upsampled stride-4 logits (its last conv starts at 0).
 
 Example:
   /usr/bin/python3 training/train_deeplab.py --data training/data/train --val training/data/val \
