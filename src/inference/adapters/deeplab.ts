@@ -29,7 +29,7 @@
 import { makeResult, type SegmentationResult } from "../result.js";
 import { SimdArgmax } from "./argmax-simd.js";
 import { lazyKernel } from "./wasm-encoder.js";
-import { geometryMaps, linearTable, nearestTable, spanEnds } from "./geometry.js";
+import { geometryMaps, type LinearTable, linearTable, nearestTable, spanEnds } from "./geometry.js";
 import { bilinearArgmax, type LogitTaps } from "./logit-upsample.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
 import type { AdapterContext, DeeplabOptions, Outputs } from "./types.js";
@@ -116,6 +116,13 @@ function logitTaps(g: AdapterContext["geometry"], lw: number, lh: number): Logit
     tapsKey = key;
   }
   return tapsCached;
+}
+
+/** True when every frame pixel samples exactly one logit pixel, its own (frame = logit grid). */
+function isIdentityTable(t: LinearTable, n: number): boolean {
+  if (t.i0.length !== n) return false;
+  for (let i = 0; i < n; i++) if (t.i0[i] !== i || t.w1[i] !== 0) return false;
+  return true;
 }
 
 /** Class index → itself: the argmax then writes class indices instead of label ids. */
@@ -274,11 +281,18 @@ export function decodeDeeplab(
     }
   } else {
     // Bilinear logits: class argmax at logit resolution, then only class boundaries are
-    // interpolated (logit-upsample.ts).
-    if (labelScratch.length < plane) labelScratch = new Uint8Array(plane);
-    // Class indices (identity table), not label ids: classes sharing a label id still differ.
-    const classes = labelsOf(0, plane, labelScratch, IDENTITY);
-    bilinearArgmax(data, c, lw, lh, classes, logitTaps(g, lw, lh), lut8, out, W, H);
+    // interpolated (logit-upsample.ts) — unless the frame is the logit grid (weights all 0,
+    // e.g. stride-2 logits of a 2× upscaled input): then the argmax is the answer.
+    const taps = logitTaps(g, lw, lh);
+    if (W === lw && H === lh && isIdentityTable(taps.cols, W) && isIdentityTable(taps.rows, H)) {
+      const labels = labelsOf(0, plane, out);
+      if (labels !== out) out.set(labels.subarray(0, plane));
+    } else {
+      if (labelScratch.length < plane) labelScratch = new Uint8Array(plane);
+      // Class indices (identity table), not label ids: classes sharing a label id still differ.
+      const classes = labelsOf(0, plane, labelScratch, IDENTITY);
+      bilinearArgmax(data, c, lw, lh, classes, taps, lut8, out, W, H);
+    }
   }
   return makeResult({
     frameId: ctx.frameId,

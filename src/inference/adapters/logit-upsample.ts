@@ -63,10 +63,12 @@ export function bilinearArgmax(
   const spanFrom = new Int32Array(nSpans + 1);
   for (let x = 0, s = 0; x < W; x = spanEnd[x]!) spanFrom[s++] = x;
   spanFrom[nSpans] = W;
-  // Per span, for the current pair of logit rows: its label when uniform, else -1 and its
-  // candidate classes candList[candFrom[s] … candFrom[s + 1]) with their 4 tap values each.
-  const uniform = new Int16Array(nSpans);
+  // For the current pair of logit rows, the mixed spans (taps of more than one class) in order:
+  // mixed[q] is a span index, its candidate classes candList[candFrom[q] … candFrom[q + 1])
+  // with their 4 tap values each. Uniform spans are written when the pair is classified.
+  const mixed = new Int32Array(nSpans);
   const candFrom = new Int32Array(nSpans + 1);
+  let nMixed = 0;
   let candList = new Uint8Array(4 * nSpans);
   let candTaps = new Float64Array(16 * nSpans);
   let pairR0 = -1;
@@ -88,19 +90,28 @@ export function bilinearArgmax(
       pairR1 = r1;
       pairRow = row;
       let n = 0;
+      nMixed = 0;
+      // Consecutive uniform spans of one label are written as one run (a native fill).
+      let runLabel = -1;
+      let runFrom = 0;
       for (let s = 0; s < nSpans; s++) {
-        candFrom[s] = n;
         const from = spanFrom[s]!;
         const a = ci0[from]!;
         const b = ci1[from]!;
         const k = cls[r0 + a]!;
         if (k === cls[r0 + b] && k === cls[r1 + a] && k === cls[r1 + b]) {
           const u = lut[k]!;
-          uniform[s] = u;
-          for (let x = row + from, e = row + spanFrom[s + 1]!; x < e; x++) out[x] = u;
+          if (u !== runLabel) {
+            if (runLabel >= 0) out.fill(runLabel, row + runFrom, row + from);
+            runLabel = u;
+            runFrom = from;
+          }
           continue;
         }
-        uniform[s] = -1;
+        if (runLabel >= 0) out.fill(runLabel, row + runFrom, row + from);
+        runLabel = -1;
+        mixed[nMixed] = s;
+        candFrom[nMixed++] = n;
         // A lower bound of every pixel's maximum: the tap classes' smallest tap values.
         tapClasses[0] = k;
         tapClasses[1] = cls[r0 + b]!;
@@ -135,16 +146,17 @@ export function bilinearArgmax(
           n++;
         }
       }
-      candFrom[nSpans] = n;
+      if (runLabel >= 0) out.fill(runLabel, row + runFrom, row + W);
+      candFrom[nMixed] = n;
     }
     const wy = rw[y]!;
-    if (colVals.length < 2 * candFrom[nSpans]!) colVals = new Float64Array(2 * candTaps.length);
-    for (let s = 0; s < nSpans; s++) {
-      if (uniform[s]! >= 0) continue;
+    if (colVals.length < 2 * candFrom[nMixed]!) colVals = new Float64Array(2 * candTaps.length);
+    for (let m = 0; m < nMixed; m++) {
+      const s = mixed[m]!;
       const from = spanFrom[s]!;
       const end = spanFrom[s + 1]!;
-      const c0 = candFrom[s]!;
-      const c1 = candFrom[s + 1]!;
+      const c0 = candFrom[m]!;
+      const c1 = candFrom[m + 1]!;
       // Across the rows once per span: each candidate's values on the span's two tap columns.
       for (let q = c0; q < c1; q++) {
         const t = 4 * q;

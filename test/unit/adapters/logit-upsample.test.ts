@@ -78,6 +78,9 @@ const CASES: { name: string; c: number; lw: number; lh: number; g: InputGeometry
   { name: "8x stretch (64x128 logits → 1024x512)", c: 19, lw: 128, lh: 64, g: geom(512, 256, 1024, 512) },
   { name: "4x stretch", c: 19, lw: 128, lh: 64, g: geom(512, 256, 512, 256) },
   { name: "same grid (identity)", c: 19, lw: 64, lh: 32, g: geom(64, 32, 64, 32) },
+  // The bundled DeepLab's case: stride-2 logits of a frame upscaled 2× to the input — frame = logit grid.
+  { name: "stride-2 logits, frame at half the input", c: 19, lw: 64, lh: 32, g: geom(128, 64, 64, 32) },
+  { name: "stride-2 logits, frame at the input size", c: 19, lw: 64, lh: 32, g: geom(128, 64, 128, 64) },
   { name: "odd sizes", c: 5, lw: 37, lh: 11, g: geom(74, 22, 200, 77) },
   { name: "downsample", c: 19, lw: 64, lh: 32, g: geom(64, 32, 50, 13) },
   { name: "letterbox", c: 19, lw: 40, lh: 40, g: { ...geom(160, 160, 192, 96), resize: "letterbox" } },
