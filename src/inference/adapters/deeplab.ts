@@ -29,7 +29,7 @@
 import { makeResult, type SegmentationResult } from "../result.js";
 import { SimdArgmax } from "./argmax-simd.js";
 import { lazyKernel } from "./wasm-encoder.js";
-import { geometryMaps, type LinearTable, linearTable, nearestTable, spanEnds } from "./geometry.js";
+import { geometryMaps, linearTable, nearestTable, spanEnds } from "./geometry.js";
 import { bilinearArgmax, type LogitTaps } from "./logit-upsample.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
 import type { AdapterContext, DeeplabOptions, Outputs } from "./types.js";
@@ -116,13 +116,6 @@ function logitTaps(g: AdapterContext["geometry"], lw: number, lh: number): Logit
     tapsKey = key;
   }
   return tapsCached;
-}
-
-/** True when every frame pixel samples exactly one logit pixel, its own (frame = logit grid). */
-function isIdentityTable(t: LinearTable, n: number): boolean {
-  if (t.i0.length !== n) return false;
-  for (let i = 0; i < n; i++) if (t.i0[i] !== i || t.w1[i] !== 0) return false;
-  return true;
 }
 
 /** Class index → itself: the argmax then writes class indices instead of label ids. */
@@ -284,7 +277,11 @@ export function decodeDeeplab(
     // interpolated (logit-upsample.ts) — unless the frame is the logit grid (weights all 0,
     // e.g. stride-2 logits of a 2× upscaled input): then the argmax is the answer.
     const taps = logitTaps(g, lw, lh);
-    if (W === lw && H === lh && isIdentityTable(taps.cols, W) && isIdentityTable(taps.rows, H)) {
+    const onGrid =
+      isIdentity(taps.cols.i0, taps.rows.i0, lw, lh) &&
+      taps.cols.w1.every((w) => w === 0) &&
+      taps.rows.w1.every((w) => w === 0);
+    if (onGrid) {
       const labels = labelsOf(0, plane, out);
       if (labels !== out) out.set(labels.subarray(0, plane));
     } else {
