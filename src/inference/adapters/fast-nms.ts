@@ -8,45 +8,87 @@
  * K²/2 IoU scan reads the ranked boxes from one contiguous array and rejects non-overlapping
  * pairs before any division — most pairs, since YOLACT keeps every class's score for every
  * candidate prior. IoU values are computed exactly as `boxIou`.
- * When several classes rank the same candidates (YOLACT's per-class NMS), `suppressionMatrix`
- * computes every pair's IoU test once and each class's scan becomes table lookups.
+ * When several classes rank the same candidates (YOLACT's per-class NMS), `overlapGraph`
+ * tests every pair once and each class's scan walks a box's neighbours.
  */
-
-/** Largest candidate count for which `suppressionMatrix` is worth its m² bytes (1 MiB). */
-export const SUPPRESSION_MATRIX_MAX = 1024;
 
 /**
- * `out[i·m + j]` = 1 iff IoU(box i, box j) > iouThreshold, for the first `m` boxes (xyxy),
- * with the same arithmetic as `fastNms`. Symmetric; the diagonal is left 0.
+ * Largest candidate count for which `overlapGraph` is built: its edge lists are bounded by
+ * m·(m−1) entries (4 MiB at 1024), and far fewer in practice — only pairs above the threshold.
  */
-export function suppressionMatrix(boxes: Float32Array, m: number, iouThreshold: number): Uint8Array {
-  if (!Number.isInteger(m) || m < 0 || m > SUPPRESSION_MATRIX_MAX || 4 * m > boxes.length) {
+export const OVERLAP_GRAPH_MAX = 1024;
+
+/**
+ * The pairs of the first `count` boxes whose IoU exceeds the threshold, as adjacency lists
+ * (compressed rows): the neighbours of box i are `neighbours[start[i] … start[i+1])`.
+ * Symmetric; a box is not its own neighbour.
+ */
+export interface OverlapGraph {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly neighbours: Int32Array;
+}
+
+/**
+ * `overlapGraph(boxes, m, t)`: every pair (i, j) of the first `m` boxes (xyxy) with IoU > t,
+ * with the same arithmetic as `fastNms`. YOLACT ranks the same candidates once per class; the
+ * pairs are tested once here and each class's Fast NMS walks a box's few neighbours instead of
+ * every higher-ranked box. Sparse: most candidate pairs do not overlap that much, so there is no
+ * m² table to allocate and clear per frame.
+ */
+export function overlapGraph(boxes: Float32Array, m: number, iouThreshold: number): OverlapGraph {
+  if (!Number.isInteger(m) || m < 0 || m > OVERLAP_GRAPH_MAX || 4 * m > boxes.length) {
     throw new RangeError(
-      `suppressionMatrix: m must be an integer in [0, ${SUPPRESSION_MATRIX_MAX}] with 4·m ≤ ${boxes.length} box values, got ${m}`,
+      `overlapGraph: m must be an integer in [0, ${OVERLAP_GRAPH_MAX}] with 4·m ≤ ${boxes.length} box values, got ${m}`,
     );
   }
-  const out = new Uint8Array(m * m);
-  // Sweep along x: boxes sorted by x1; box i is only tested against the boxes that start before
-  // it ends (x1[j] < x2[i]) — the rest cannot overlap it. Same pairs set as testing all m²/2.
-  // The boxes are copied in sweep order (exact float32 copies) so the inner loop reads memory in
-  // order; `order` maps a sorted position back to the candidate index.
+  // Sweep along x: boxes sorted by x1; box i is only tested against the later boxes that start
+  // early enough to overlap it by the threshold — the rest cannot. Same pair set as testing all
+  // m²/2. The boxes are copied in sweep order (exact float32 copies) so the inner loop reads
+  // memory in order; `order` maps a sorted position back to the candidate index.
   const order = ascendingOrder(boxes, m);
   const sorted = new Float32Array(4 * m);
   for (let p = 0; p < m; p++) sorted.set(boxes.subarray(4 * order[p]!, 4 * order[p]! + 4), 4 * p);
   const area = boxAreas(sorted, m);
+  let pairs = new Int32Array(256);
+  let n = 0;
+  const degree = new Int32Array(m + 1);
+  // A later box q (x1_q ≥ x1_p) overlaps p by iw ≤ x2_p − x1_q, and IoU > t needs
+  // iw·h_p ≥ inter > t·union ≥ t·w_p·h_p, i.e. x1_q < x2_p − t·w_p: the sweep stops there
+  // (with a 1e-9 relative slack, far above float rounding, so no qualifying pair is skipped).
+  const slack = iouThreshold * (1 - 1e-9);
   for (let p = 0; p < m; p++) {
     const x2 = sorted[4 * p + 2]!;
+    const limit = Math.min(x2, x2 - slack * (x2 - sorted[4 * p]!));
     const i = order[p]!;
     for (let q = p + 1; q < m; q++) {
-      if (!(sorted[4 * q]! < x2)) break;
+      if (!(sorted[4 * q]! < limit)) break;
       if (iouAbove(sorted, area, p, q, iouThreshold)) {
+        if (n + 2 > pairs.length) {
+          const grown = new Int32Array(2 * pairs.length);
+          grown.set(pairs);
+          pairs = grown;
+        }
         const j = order[q]!;
-        out[i * m + j] = 1;
-        out[j * m + i] = 1;
+        pairs[n++] = i;
+        pairs[n++] = j;
+        degree[i]!++;
+        degree[j]!++;
       }
     }
   }
-  return out;
+  // Counting sort into rows (a row's order: the sweep's; NMS only asks whether any neighbour ranks higher).
+  const start = new Int32Array(m + 1);
+  for (let i = 0; i < m; i++) start[i + 1] = start[i]! + degree[i]!;
+  const fill = start.slice(0, m);
+  const neighbours = new Int32Array(n);
+  for (let e = 0; e < n; e += 2) {
+    const i = pairs[e]!;
+    const j = pairs[e + 1]!;
+    neighbours[fill[i]!++] = j;
+    neighbours[fill[j]!++] = i;
+  }
+  return { count: m, start, neighbours };
 }
 
 /**
@@ -167,31 +209,37 @@ function swap(a: Float64Array, i: number, j: number): void {
 
 /**
  * `boxes`: candidate boxes (xyxy, any units); `scores[i]`: candidate i's score for this class.
- * Returns the kept candidate indices in descending score order. `suppresses`, when given, is
- * `suppressionMatrix(boxes, scores.length, iouThreshold)` and replaces the IoU computations.
+ * Returns the kept candidate indices in descending score order. `overlaps`, when given, is
+ * `overlapGraph(boxes, scores.length, iouThreshold)` and replaces the IoU computations: box j is
+ * suppressed iff one of its neighbours ranks above it within the top K.
  */
 export function fastNms(
   boxes: Float32Array,
   scores: Float32Array,
   iouThreshold: number,
   topK: number,
-  suppresses?: Uint8Array,
+  overlaps?: OverlapGraph,
 ): number[] {
   const order = topKOrder(scores, topK);
   const k = order.length;
-  if (suppresses !== undefined) {
+  if (overlaps !== undefined) {
     const m = scores.length;
-    if (suppresses.length !== m * m) {
+    if (overlaps.count !== m) {
       throw new RangeError(
-        `fastNms: suppression matrix has ${suppresses.length} entries, expected ${m}² = ${m * m}`,
+        `fastNms: overlap graph has ${overlaps.count} boxes, expected ${m} (one per score)`,
       );
     }
+    // rank[i] = i's position in the top K, or k (not ranked: suppresses nobody).
+    const rank = new Int32Array(m).fill(k);
+    for (let r = 0; r < k; r++) rank[order[r]!] = r;
+    const { start, neighbours } = overlaps;
     const kept: number[] = [];
-    for (let j = 0; j < k; j++) {
-      const row = order[j]! * m;
-      let i = 0;
-      while (i < j && suppresses[row + order[i]!] === 0) i++;
-      if (i === j) kept.push(order[j]!);
+    for (let r = 0; r < k; r++) {
+      const j = order[r]!;
+      const end = start[j + 1]!;
+      let e = start[j]!;
+      while (e < end && rank[neighbours[e]!]! >= r) e++;
+      if (e === end) kept.push(j);
     }
     return kept;
   }

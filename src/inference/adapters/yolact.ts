@@ -15,10 +15,17 @@
  * prototypes NHWC or NCHW, priors from a `priors` output or generated (`make_priors`).
  * Boxes are returned in frame pixels as floats (the reference truncates to integers).
  */
-import { makeResult, type SegmentationResult } from "../result.js";
-import { SUPPRESSION_MATRIX_MAX, fastNms, suppressionMatrix } from "./fast-nms.js";
+import { makeResult, type RleMask, type SegmentationResult } from "../result.js";
+import { OVERLAP_GRAPH_MAX, fastNms, overlapGraph } from "./fast-nms.js";
 import { geometryMaps, netToFrame } from "./geometry.js";
-import { assembleMask, cropRange, maskTables, protoBuffer, type ProtoView } from "./proto-masks.js";
+import {
+  assembleMask,
+  cropRange,
+  maskTables,
+  protoBuffer,
+  type CropRect,
+  type ProtoView,
+} from "./proto-masks.js";
 import { labelTable, requireOutput, unbatched } from "./tensors.js";
 import { defaultYolactPriors, makeYolactPriors } from "./yolact-priors.js";
 import type { AdapterContext, OutputTensor, Outputs, YolactOptions } from "./types.js";
@@ -191,11 +198,11 @@ export function decodeYolact(
   const col = new Float32Array(m);
   const nmsIou = opts.nmsIou ?? 0.5;
   // Every class ranks the same m boxes: test each pair's IoU once.
-  const suppresses = m <= SUPPRESSION_MATRIX_MAX ? suppressionMatrix(boxes, m, nmsIou) : undefined;
+  const overlaps = m <= OVERLAP_GRAPH_MAX ? overlapGraph(boxes, m, nmsIou) : undefined;
   for (let c = 0; c < nfg; c++) {
     if (lut[c]! < 0) continue;
     for (let j = 0; j < m; j++) col[j] = keptScores[j * nfg + c]!;
-    for (const j of fastNms(boxes, col, nmsIou, opts.topK ?? 200, suppresses)) {
+    for (const j of fastNms(boxes, col, nmsIou, opts.topK ?? 200, overlaps)) {
       dets.push({ cls: c, score: col[j]!, j });
     }
   }
@@ -218,8 +225,9 @@ export function decodeYolact(
   const outBoxes = new Float32Array(count * 4);
   const scores = new Float32Array(count);
   const classIds = new Uint8Array(count);
-  const coeffs = new Float32Array(K);
-  const masks = ranked.slice(0, count).map((d, k) => {
+  const crops: CropRect[] = [];
+  for (let k = 0; k < count; k++) {
+    const d = ranked[k]!;
     const b = 4 * d.j;
     const [nx1, nx2] = [Math.min(boxes[b]!, boxes[b + 2]!), Math.max(boxes[b]!, boxes[b + 2]!)];
     const [ny1, ny2] = [Math.min(boxes[b + 1]!, boxes[b + 3]!), Math.max(boxes[b + 1]!, boxes[b + 3]!)];
@@ -229,11 +237,25 @@ export function decodeYolact(
     outBoxes[4 * k + 3] = netToFrame(ny2 * g.netHeight, maps.y, H);
     scores[k] = d.score;
     classIds[k] = lut[d.cls]!;
-    coeffs.set(mask.data.subarray(keptIdx[d.j]! * K, keptIdx[d.j]! * K + K));
     const [x0, x1] = cropRange(Math.max(nx1 * pv.w - 1, 0), Math.min(nx2 * pv.w + 1, pv.w), pv.w);
     const [y0, y1] = cropRange(Math.max(ny1 * pv.h - 1, 0), Math.min(ny2 * pv.h + 1, pv.h), pv.h);
-    return assembleMask(pv, coeffs, 0, { x0, x1, y0, y1 }, tables, opts.maskThreshold ?? 0.5);
-  });
+    crops.push({ x0, x1, y0, y1 });
+  }
+  // Masks in prototype order (crop centres, row bands of 16 cells, then columns): detections of
+  // one object (YOLACT's many near-duplicates) then read the same prototype cells one after the
+  // other, from cache rather than memory. The order does not change any mask.
+  const byPlace = Array.from({ length: count }, (_, k) => k);
+  const band = (k: number): number => (crops[k]!.y0 + crops[k]!.y1) >> 5;
+  const cx = (k: number): number => crops[k]!.x0 + crops[k]!.x1;
+  byPlace.sort((a, b) => band(a) - band(b) || cx(a) - cx(b) || a - b);
+  const coeffs = new Float32Array(K);
+  const masks = new Array<RleMask>(count);
+  const thr = opts.maskThreshold ?? 0.5;
+  for (const k of byPlace) {
+    const j = keptIdx[ranked[k]!.j]!;
+    coeffs.set(mask.data.subarray(j * K, j * K + K));
+    masks[k] = assembleMask(pv, coeffs, 0, crops[k]!, tables, thr);
+  }
 
   return makeResult({
     frameId: ctx.frameId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fastNms, suppressionMatrix, topKOrder } from "../../../src/inference/adapters/fast-nms.js";
+import { fastNms, overlapGraph, topKOrder } from "../../../src/inference/adapters/fast-nms.js";
 import { Rng } from "../../../src/synth/rng.js";
 
 /** specs/01 §6 written as directly as possible: full sort, K×K IoU matrix, column max. */
@@ -83,8 +83,8 @@ describe("fastNms against the spec's IoU-matrix formulation", () => {
       ] as const) {
         const got = fastNms(boxes, scores, thr, topK);
         expect(got).toEqual(referenceFastNms(boxes, scores, thr, topK));
-        const matrix = suppressionMatrix(boxes, scores.length, thr);
-        expect(fastNms(boxes, scores, thr, topK, matrix)).toEqual(got);
+        const graph = overlapGraph(boxes, scores.length, thr);
+        expect(fastNms(boxes, scores, thr, topK, graph)).toEqual(got);
         keptTotal += got.length;
         suppressedTotal += Math.min(topK, scores.length) - got.length;
       }
@@ -95,8 +95,8 @@ describe("fastNms against the spec's IoU-matrix formulation", () => {
   });
 });
 
-describe("suppressionMatrix", () => {
-  it("equals the all-pairs IoU test entry for entry (x sweep), with touching and equal boxes", () => {
+describe("overlapGraph", () => {
+  it("holds exactly the pairs of the all-pairs IoU test (x sweep), with touching and equal boxes", () => {
     const rng = new Rng(77);
     for (const n of [0, 1, 2, 40, 300]) {
       const boxes = new Float32Array(4 * n);
@@ -110,7 +110,13 @@ describe("suppressionMatrix", () => {
         );
       }
       for (const thr of [0, 0.3, 0.5]) {
-        const got = suppressionMatrix(boxes, n, thr);
+        const g = overlapGraph(boxes, n, thr);
+        expect(g.count).toBe(n);
+        expect(g.start.length).toBe(n + 1);
+        const got = new Uint8Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let e = g.start[i]!; e < g.start[i + 1]!; e++) got[i * n + g.neighbours[e]!]! += 1;
+        }
         const want = new Uint8Array(n * n);
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < n; j++) {
@@ -131,11 +137,12 @@ describe("suppressionMatrix", () => {
   });
 
   it("rejects a candidate count it cannot hold, with the values involved", () => {
-    expect(() => suppressionMatrix(new Float32Array(8), 3, 0.5)).toThrow(
-      "suppressionMatrix: m must be an integer in [0, 1024] with 4·m ≤ 8 box values, got 3",
+    expect(() => overlapGraph(new Float32Array(8), 3, 0.5)).toThrow(
+      "overlapGraph: m must be an integer in [0, 1024] with 4·m ≤ 8 box values, got 3",
     );
-    expect(() => fastNms(new Float32Array(8), new Float32Array(2), 0.5, 10, new Uint8Array(3))).toThrow(
-      "fastNms: suppression matrix has 3 entries, expected 2² = 4",
+    const three = overlapGraph(new Float32Array(12), 3, 0.5);
+    expect(() => fastNms(new Float32Array(8), new Float32Array(2), 0.5, 10, three)).toThrow(
+      "fastNms: overlap graph has 3 boxes, expected 2 (one per score)",
     );
   });
 });
