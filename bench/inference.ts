@@ -1,10 +1,9 @@
 /**
  * Inference benchmark (figures and ratios, never pass/fail), issue 3:
  *   node --import tsx bench/inference.ts [--frames N] [--threads T] [--sizes WxH,...]
- *                                        [--models SUBSTR,...] [--idle-ms MS] [--json]
+ *                                        [--models SUBSTR,...] [--idle-ms MS] [--fixtures] [--json]
  *
- * For every adapter's models — the engine fixtures (deeplab, 512×256 and 1024×512 inputs), a
- * YOLOv8n-seg-sized model generated at run time (yolo-seg, letterbox, 100 planted detections;
+ * For every adapter's models — a YOLOv8n-seg-sized model generated at run time (yolo-seg, letterbox, 100 planted detections;
  * bench/yolo-seg-model.ts) and every bundled model in models/
  * (deeplab-synth, yolact-synth; yolact-synth also as "@100det": 100 detections with masks per
  * frame, the case DESIGN.md §7 states the postprocess target for) — at each frame size (default
@@ -48,6 +47,7 @@ const { values } = parseArgs({
     models: { type: "string", default: "" },
     "idle-ms": { type: "string", default: "1500" },
     "nice-ab-rounds": { type: "string", default: "3" },
+    fixtures: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -244,9 +244,14 @@ function hundredDetections(m: ResolvedModel): ResolvedModel {
 }
 
 const bundled = bundledModelNames(defaultModelsDir()).map((n) => resolveModel(n, defaultModelsDir()));
+const fixtures = values.fixtures
+  ? [
+      resolveModel(join(FIX, "engine_seg_512x256.onnx"), FIX),
+      resolveModel(join(FIX, "engine_seg_1024x512.onnx"), FIX),
+    ]
+  : [];
 const models: ResolvedModel[] = [
-  resolveModel(join(FIX, "engine_seg_512x256.onnx"), FIX),
-  resolveModel(join(FIX, "engine_seg_1024x512.onnx"), FIX),
+  ...fixtures,
   yoloBench(),
   ...bundled,
   ...bundled.filter((m) => m.manifest.adapter === "deeplab").map(fullResLogits),

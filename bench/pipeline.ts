@@ -7,9 +7,14 @@
  *               session with all the threads", 2×1 "two sessions with one thread each". With
  *               T > 1 twice: ORT's default options, and "no-spin" as the engine runs it
  *               (session.ts); the faster counts.
- *   replay W×T: `segstream run`'s graph over PNG frames (synthetic city, the model's input size
- *               unless --size), lossless, W workers × T intra-op threads, no sinks — decode,
- *               preprocess, inference, postprocess, tracking, in-order settlement.
+ *   replay W×T: `segstream run`'s graph over the same frames (synthetic city, the model's input
+ *               size unless --size), lossless, W workers × T intra-op threads, no sinks — read,
+ *               decode, preprocess, inference, postprocess, tracking, in-order settlement — from
+ *               each of --sources: `png`, a Cityscapes-style PNG sequence (`images:`), and `mcap`,
+ *               a ROS 2 bag of raw rgb8 Image messages (`mcap:`; bench/raw-image-mcap.ts). The
+ *               PNG replay pays for zlib: inflating one 1024×512 frame alone is ≈ 5 ms of CPU here,
+ *               more than 5 % of the bare loop's CPU per frame on 2 cores; the raw bag shows what
+ *               the pipeline itself costs.
  *
  * Every configuration uses the same total thread budget (--threads, default 2 = this VM's cores).
  * Prints, per model: frames/s of every bare and replay configuration; replay ÷ bare of the same
@@ -26,9 +31,10 @@
  * much of the replay's lag is machine noise. Figures, never a pass/fail test.
  *
  *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x2,2x1]
- *                                       [--rounds N] [--bare-seconds S] [--size WxH] [--json]
+ *                                       [--sources png,mcap] [--rounds N] [--bare-seconds S]
+ *                                       [--size WxH] [--json]
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +47,7 @@ import { defaultModelsDir, resolveModel, type ResolvedModel } from "../src/infer
 import { runPipeline } from "../src/pipeline/assemble.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
 import { silentLogger } from "../src/util/logger.js";
+import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +58,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     "bare-seconds": { type: "string", default: "4" },
     size: { type: "string", default: "" },
+    sources: { type: "string", default: "png,mcap" },
     json: { type: "boolean", default: false },
   },
 });
@@ -62,6 +70,10 @@ const CONFIGS = values.configs.split(",").map((c) => {
   const [w, t] = c.split("x").map(Number) as [number, number];
   if (!(w >= 1 && t >= 1)) throw new Error(`--configs: "${c}" is not WxT`);
   return { workers: w, threads: t, name: `${w}x${t}` };
+});
+const SOURCES = values.sources.split(",").map((k) => {
+  if (k !== "png" && k !== "mcap") throw new Error(`--sources: "${k}" is not png or mcap`);
+  return k;
 });
 const ORT_PATH = createRequire(import.meta.url).resolve("onnxruntime-node");
 const r2 = (x: number): string => x.toFixed(2);
@@ -156,10 +168,10 @@ async function idleLag(ms: number): Promise<number> {
 }
 
 /** One replay through the graph; timing and lag start at the first output (worker start-up excluded). */
-async function replay(model: ResolvedModel, dir: string, w: number, t: number) {
+async function replay(model: ResolvedModel, source: string, w: number, t: number) {
   const config = validateConfig(
     {
-      sources: [`images:${dir}`],
+      sources: [source],
       models: [model.onnxPath],
       providers: ["cpu"],
       workers: w,
@@ -223,12 +235,29 @@ for (const spec of values.models.split(",")) {
     : [input.width, input.height];
   const dir = await mkdtemp(join(tmpdir(), "segstream-bench-"));
   const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width: fw, height: fh, fps: 17, frames: FRAMES });
-  for (let i = 0; i < FRAMES; i++) {
-    const png = await encodePng({ width: fw, height: fh, encoding: "rgb8", data: seq.render(i).rgb });
-    await writeFile(join(dir, `frame${String(i).padStart(4, "0")}.png`), png);
+  const rgb = Array.from({ length: FRAMES }, (_, i) => seq.render(i).rgb.slice());
+  const sourceSpec = new Map<string, string>();
+  if (SOURCES.includes("png")) {
+    const pngDir = join(dir, "png");
+    await mkdir(pngDir);
+    for (let i = 0; i < FRAMES; i++) {
+      const png = await encodePng({ width: fw, height: fh, encoding: "rgb8", data: rgb[i]! });
+      await writeFile(join(pngDir, `frame${String(i).padStart(4, "0")}.png`), png);
+    }
+    sourceSpec.set("png", `images:${pngDir}`);
   }
+  if (SOURCES.includes("mcap")) {
+    const bag = join(dir, "raw.mcap");
+    await writeRawImageMcap(
+      bag,
+      rgb.map((d) => ({ width: fw, height: fh, rgb: d })),
+      17,
+    );
+    sourceSpec.set("mcap", `mcap:${bag}#${RAW_IMAGE_TOPIC}`);
+  }
+  rgb.length = 0;
   log(
-    `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} PNG, ${FRAMES} per replay, ` +
+    `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} (${SOURCES.join(", ")}), ${FRAMES} per replay, ` +
       `${THREADS} threads in all, CPU, ${ROUNDS} interleaved rounds (medians)`,
   );
   const idle = await idleLag(1500);
@@ -257,20 +286,23 @@ for (const spec of values.models.split(",")) {
             `main-thread lag p99 ${r2(b.lagP99)} ms`,
         );
       }
-      const r = await replay(model, dir, c.workers, c.threads);
-      const e = rep.get(c.name) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
-      rep.set(c.name, e);
-      e.fps.push(r.fps);
-      e.lag.push(r.lagP99);
-      e.lagMax.push(r.lagMax);
-      e.busy.push(r.busy);
-      e.cpu.push(r.cpuMsPerFrame);
-      stages = { ...stages, [c.name]: r.stagesMs };
-      log(
-        `  round ${round + 1} replay ${c.name}: ${r2(r.fps)} fps · CPU ${r2(r.cpuMsPerFrame)} ms/frame · ` +
-          `workers busy ${(100 * r.busy).toFixed(1)} % · ` +
-          `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
-      );
+      for (const [src, spec] of sourceSpec) {
+        const key = `${c.name} ${src}`;
+        const r = await replay(model, spec, c.workers, c.threads);
+        const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
+        rep.set(key, e);
+        e.fps.push(r.fps);
+        e.lag.push(r.lagP99);
+        e.lagMax.push(r.lagMax);
+        e.busy.push(r.busy);
+        e.cpu.push(r.cpuMsPerFrame);
+        stages = { ...stages, [key]: r.stagesMs };
+        log(
+          `  round ${round + 1} replay ${key}: ${r2(r.fps)} fps · CPU ${r2(r.cpuMsPerFrame)} ms/frame · ` +
+            `workers busy ${(100 * r.busy).toFixed(1)} % · ` +
+            `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
+        );
+      }
     }
   }
   await rm(dir, { recursive: true, force: true });
@@ -281,13 +313,15 @@ for (const spec of values.models.split(",")) {
     cpuMsPerFrame: median(bareCpu.get(k)!),
   }));
   const best = bareMedians.reduce((a, b) => (b.fps > a.fps ? b : a));
-  const rows = CONFIGS.map((c) => {
-    const e = rep.get(c.name)!;
+  const rows = CONFIGS.flatMap((c) =>
+    [...sourceSpec.keys()].map((src) => ({ c, src, e: rep.get(`${c.name} ${src}`)! })),
+  ).map(({ c, src, e }) => {
     const r = median(e.fps);
     // Strict: the faster of the bare variants with the same W×T.
     const same = Math.max(...bareMedians.filter((b) => b.config.split(" ")[0] === c.name).map((b) => b.fps));
     return {
       config: c.name,
+      source: src,
       replayFps: r,
       bareSameConfigFps: same,
       ratioSameConfig: r / same,
@@ -296,7 +330,7 @@ for (const spec of values.models.split(",")) {
       cpuMsPerFrame: median(e.cpu),
       replayLagP99: median(e.lag),
       replayLagMax: Math.max(...e.lagMax),
-      stagesMs: stages[c.name] ?? {},
+      stagesMs: stages[`${c.name} ${src}`] ?? {},
     };
   });
   report.push({
@@ -317,7 +351,7 @@ for (const spec of values.models.split(",")) {
     );
   for (const row of rows) {
     log(
-      `  replay ${row.config}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} · ` +
+      `  replay ${row.config} ${row.source}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} · ` +
         `÷ best bare (${best.config}) = ${r2(row.ratioBestBare)} (target ≥ 0.95) · CPU ` +
         `${r2(row.cpuMsPerFrame)} ms/frame · workers busy ${(100 * row.workersBusy).toFixed(1)} % · ` +
         `lag p99 ${r2(row.replayLagP99)} ms (target ≤ 5) · ` +
