@@ -1,6 +1,7 @@
 import type { Encoding } from "../frames/frame.js";
 import { bilinearAxis } from "../frames/image-ops.js";
 import type { InputGeometry } from "./adapters/types.js";
+import { PreprocessKernels } from "./preprocess-simd.js";
 
 /** The manifest's input section, as far as preprocessing needs it. */
 export interface PreprocessSpec {
@@ -73,24 +74,55 @@ function resizeTables(srcW: number, srcH: number, bpp: number, dstW: number, dst
   };
 }
 
+const f32 = Math.fround;
+
+/** `p·a + b` with both operations rounded to float32 (what the SIMD kernel computes). */
+const normalize = (p: number, a: number, b: number): number => f32(f32(p * a) + b);
+
+/** `((u − t)·wy + t)·a + b`, every operation rounded to float32 (the `vblend` kernel's order). */
+const blend = (t: number, u: number, wy: number, a: number, b: number): number =>
+  f32(f32(f32(f32(f32(u - t) * wy) + t) * a) + b);
+
+// Memory layout of the SIMD kernels' memory (bytes): the kernels' coefficients, two
+// horizontally interpolated source rows (3 planar channels each), the frame's bytes (the
+// no-resample path copies the frame in), then the network input tensor.
+const RGB3_COEF_AT = 0;
+const VBLEND_COEF_AT = 32;
+const ROWS_AT = 64;
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
 /**
  * One-pass preprocessing into a reused NCHW Float32Array: bilinear resize (align_corners=False),
  * channel reorder, scale, mean/std and HWC→CHW, with stretch or letterbox (padValue fill).
- * Row-wise with precomputed tables (per column: source byte offsets and weight; per row: source
- * row offsets and weight), so the per-pixel work is loads, two lerps and one multiply-add per
- * channel — no divisions, no index arithmetic beyond additions. When the frame already has the
- * network's size (or the letterbox content size) there is nothing to resample and each byte
- * goes through a per-channel 256-entry table. No per-pixel or per-frame allocation once the
- * tables for a frame size exist. Not thread-safe: one Preprocessor per worker.
+ *
+ * Resampling is separable: each source row the output needs is interpolated horizontally once
+ * (float64, stored as float32) into one of two cached planar rows, then output rows blend two of
+ * them vertically and normalise: `((u − t)·wy + t)·a + b` in float32 (a = scale/std,
+ * b = −mean/std), 4 outputs per step in the WebAssembly SIMD kernel (preprocess-simd.ts). When
+ * the frame already has the network's size (or the letterbox content size) nothing is
+ * resampled: `p·a + b` in float32, 16 pixels per step in the kernel (channels split by byte
+ * shuffles). Tails, mono8 frames and machines without SIMD take JS loops that compute the same
+ * float32 operations (Math.fround after each), so the result does not depend on the path.
+ *
+ * The tensor lives in the kernels' memory, sized once for the network input (no growth, so the
+ * view ORT reads stays valid). No per-pixel or per-frame allocation once the tables for a
+ * frame size exist. Not thread-safe: one Preprocessor per worker.
  */
 export class Preprocessor {
   /** The network input, 3 × height × width, reused for every frame. */
   readonly tensor: Float32Array;
   private readonly a: Float32Array;
   private readonly b: Float32Array;
-  /** Byte value → normalised value, per network channel (the no-resample path). */
+  /** Byte value → normalised value, per network channel (the no-resample JS path). */
   private readonly luts: readonly [Float32Array, Float32Array, Float32Array];
   private readonly tables = new Map<string, ResizeTables>();
+  private readonly kernels: PreprocessKernels | undefined;
+  /** Two cached source rows × 3 network channels × netW float32 (planar). */
+  private readonly rows: Float32Array;
+  private readonly rowKeys = [-1, -1];
+  private lastSlot = 1;
+  private readonly srcAt: number;
+  private readonly tensorAt: number;
 
   constructor(readonly spec: PreprocessSpec) {
     if (
@@ -101,13 +133,29 @@ export class Preprocessor {
     ) {
       throw new RangeError(`network input size must be positive integers, got ${spec.width}x${spec.height}`);
     }
-    this.tensor = new Float32Array(3 * spec.width * spec.height);
+    const { width: w, height: h } = spec;
     // out = (p·scale − mean) / std = p·a + b, per network channel.
     this.a = Float32Array.from([0, 1, 2], (c) => spec.scale / spec.std[c]!);
     this.b = Float32Array.from([0, 1, 2], (c) => -spec.mean[c]! / spec.std[c]!);
     const lut = (c: number): Float32Array =>
-      Float32Array.from({ length: 256 }, (_, v) => v * this.a[c]! + this.b[c]!);
+      Float32Array.from({ length: 256 }, (_, v) => normalize(v, this.a[c]!, this.b[c]!));
     this.luts = [lut(0), lut(1), lut(2)];
+    this.srcAt = align64(ROWS_AT + 2 * 3 * w * 4);
+    this.tensorAt = align64(this.srcAt + 3 * w * h);
+    this.kernels = PreprocessKernels.create(this.tensorAt + 3 * w * h * 4);
+    if (this.kernels !== undefined) {
+      const buf = this.kernels.memory.buffer;
+      this.tensor = new Float32Array(buf, this.tensorAt, 3 * w * h);
+      this.rows = new Float32Array(buf, ROWS_AT, 2 * 3 * w);
+    } else {
+      this.tensor = new Float32Array(3 * w * h);
+      this.rows = new Float32Array(2 * 3 * w);
+    }
+  }
+
+  /** True when the WebAssembly SIMD kernels run (tests, benchmarks). */
+  get simd(): boolean {
+    return this.kernels !== undefined;
   }
 
   private resizeTables(srcW: number, srcH: number, bpp: number, dstW: number, dstH: number): ResizeTables {
@@ -141,12 +189,47 @@ export class Preprocessor {
     }
   }
 
-  private cachedRows: RowCache | undefined;
-
-  private rowCache(width: number): RowCache {
-    if (this.cachedRows === undefined || this.cachedRows.width !== width)
-      this.cachedRows = new RowCache(width);
-    return this.cachedRows;
+  /**
+   * The cached slot (0/1) holding the source row at byte `offset`, interpolated horizontally
+   * at the output columns into planar float32 rows of network channels; a miss fills the slot
+   * not returned last, so both rows of an output row stay valid.
+   */
+  private rowSlot(
+    offset: number,
+    data: Uint8Array,
+    t: ResizeTables,
+    width: number,
+    s0: number,
+    s1: number,
+    s2: number,
+  ): number {
+    for (let i = 0; i < 2; i++) {
+      if (this.rowKeys[i] === offset) {
+        this.lastSlot = i;
+        return i;
+      }
+    }
+    const slot = 1 - this.lastSlot;
+    this.lastSlot = slot;
+    this.rowKeys[slot] = offset;
+    const netW = this.spec.width;
+    const r = this.rows;
+    const o0 = 3 * slot * netW;
+    const o1 = o0 + netW;
+    const o2 = o1 + netW;
+    const { col0, col1, colW } = t;
+    for (let x = 0; x < width; x++) {
+      const wx = colW[x]!;
+      const p0 = offset + col0[x]!;
+      const p1 = offset + col1[x]!;
+      let d = data[p0 + s0]!;
+      r[o0 + x] = d + (data[p1 + s0]! - d) * wx;
+      d = data[p0 + s1]!;
+      r[o1 + x] = d + (data[p1 + s1]! - d) * wx;
+      d = data[p0 + s2]!;
+      r[o2 + x] = d + (data[p1 + s2]! - d) * wx;
+    }
+    return slot;
   }
 
   /** Fills `tensor` from the frame and returns how the frame maps onto the network input. */
@@ -165,115 +248,100 @@ export class Preprocessor {
         : { left: 0, top: 0, width: netW, height: netH };
     const plane = netW * netH;
     const out = this.tensor;
-    const a0 = this.a[0]!,
-      a1 = this.a[1]!,
-      a2 = this.a[2]!;
-    const b0 = this.b[0]!,
-      b1 = this.b[1]!,
-      b2 = this.b[2]!;
     if (place.width !== netW || place.height !== netH) {
       const p = this.spec.padValue;
-      out.fill(p * a0 + b0, 0, plane);
-      out.fill(p * a1 + b1, plane, 2 * plane);
-      out.fill(p * a2 + b2, 2 * plane, 3 * plane);
+      for (let c = 0; c < 3; c++) out.fill(normalize(p, this.a[c]!, this.b[c]!), c * plane, (c + 1) * plane);
     }
     const pw = place.width;
     const ph = place.height;
-    const plane2 = 2 * plane;
-    if (pw === srcW && ph === srcH) {
-      // Same size: the bilinear weights are all 0, so each output is its source byte's value.
-      const [l0, l1, l2] = this.luts;
-      for (let y = 0; y < ph; y++) {
-        let i = y * srcW * bpp;
-        const o0 = (place.top + y) * netW + place.left;
-        const end = o0 + pw;
-        for (let o = o0; o < end; o++, i += bpp) {
-          out[o] = l0[data[i + s0]!]!;
-          out[plane + o] = l1[data[i + s1]!]!;
-          out[plane2 + o] = l2[data[i + s2]!]!;
-        }
-      }
-    } else {
-      // Separable: each source row is interpolated horizontally once (into a two-row cache keyed
-      // by its byte offset; consecutive output rows share source rows), then rows are blended
-      // vertically. The same float64 operations as the direct 2×2 formula, so the same values.
-      const { col0, col1, colW, row0, row1, rowW } = this.resizeTables(srcW, srcH, bpp, pw, ph);
-      const cache = this.rowCache(pw);
-      for (let y = 0; y < ph; y++) {
-        const t = cache.row(row0[y]!, data, col0, col1, colW, s0, s1, s2);
-        const u = cache.row(row1[y]!, data, col0, col1, colW, s0, s1, s2);
-        const wy = rowW[y]!;
-        const o0 = (place.top + y) * netW + place.left;
-        for (let x = 0, k = 0; x < pw; x++, k += 3) {
-          const o = o0 + x;
-          let a = t[k]!;
-          out[o] = (a + (u[k]! - a) * wy) * a0 + b0;
-          a = t[k + 1]!;
-          out[plane + o] = (a + (u[k + 1]! - a) * wy) * a1 + b1;
-          a = t[k + 2]!;
-          out[plane2 + o] = (a + (u[k + 2]! - a) * wy) * a2 + b2;
-        }
-      }
-      cache.invalidate();
-    }
+    if (pw === srcW && ph === srcH) this.convert(data, bpp, [s0, s1, s2], place);
+    else this.resample(data, srcW, srcH, bpp, [s0, s1, s2], place);
     const base = { netWidth: netW, netHeight: netH, frameWidth: srcW, frameHeight: srcH };
     return this.spec.resize === "letterbox"
       ? { ...base, resize: "letterbox", scale: place.scale ?? 1, padX: place.left, padY: place.top }
       : { ...base, resize: "stretch" };
   }
-}
 
-/**
- * Two horizontally interpolated source rows (3 channels interleaved, float64), reused across
- * output rows; bounded: 2 × 3 × width doubles per preprocessor.
- */
-class RowCache {
-  private readonly rows: readonly [Float64Array, Float64Array];
-  private readonly keys = [-1, -1];
-  /** The slot returned last: a miss fills the other one (both rows of an output row stay valid). */
-  private lastUsed = 1;
-  constructor(readonly width: number) {
-    this.rows = [new Float64Array(3 * width), new Float64Array(3 * width)];
-  }
-
-  /** Forgets the cached rows (the next frame has other pixels). */
-  invalidate(): void {
-    this.keys[0] = -1;
-    this.keys[1] = -1;
-  }
-
-  /** The source row starting at byte `offset`, interpolated at the output columns. */
-  row(
-    offset: number,
-    data: Uint8Array,
-    col0: Int32Array,
-    col1: Int32Array,
-    colW: Float32Array,
-    s0: number,
-    s1: number,
-    s2: number,
-  ): Float64Array {
-    for (let i = 0; i < 2; i++) {
-      if (this.keys[i] === offset) {
-        this.lastUsed = i;
-        return this.rows[i]!;
+  /** Same size: each output is its source byte's normalised value. */
+  private convert(data: Uint8Array, bpp: number, s: readonly number[], place: Placement): void {
+    const netW = this.spec.width;
+    const plane = netW * this.spec.height;
+    const out = this.tensor;
+    const { width: pw, height: ph } = place;
+    const [l0, l1, l2] = this.luts;
+    const [s0, s1, s2] = s as [number, number, number];
+    let from = 0;
+    const k = this.kernels;
+    if (k !== undefined && bpp === 3 && pw >= 16) {
+      // Source channel j goes to the network channel c with s_c = j (rgb/bgr: a permutation).
+      const coef = new Float32Array(k.memory.buffer, RGB3_COEF_AT, 6);
+      const dst = [0, 0, 0];
+      for (let c = 0; c < 3; c++) {
+        const j = s[c]!;
+        coef[2 * j] = this.a[c]!;
+        coef[2 * j + 1] = this.b[c]!;
+        dst[j] = c * plane;
+      }
+      new Uint8Array(k.memory.buffer, this.srcAt, 3 * pw * ph).set(data.subarray(0, 3 * pw * ph));
+      const n16 = pw >> 4;
+      from = n16 << 4;
+      for (let y = 0; y < ph; y++) {
+        const o = (place.top + y) * netW + place.left;
+        const at = (c: number): number => this.tensorAt + 4 * (dst[c]! + o);
+        k.rgb3(this.srcAt + 3 * pw * y, n16, at(0), at(1), at(2), RGB3_COEF_AT);
       }
     }
-    const slot = 1 - this.lastUsed;
-    this.lastUsed = slot;
-    this.keys[slot] = offset;
-    const r = this.rows[slot]!;
-    for (let x = 0, k = 0; x < this.width; x++, k += 3) {
-      const wx = colW[x]!;
-      const p0 = offset + col0[x]!;
-      const p1 = offset + col1[x]!;
-      let d = data[p0 + s0]!;
-      r[k] = d + (data[p1 + s0]! - d) * wx;
-      d = data[p0 + s1]!;
-      r[k + 1] = d + (data[p1 + s1]! - d) * wx;
-      d = data[p0 + s2]!;
-      r[k + 2] = d + (data[p1 + s2]! - d) * wx;
+    for (let y = 0; y < ph; y++) {
+      let i = (y * pw + from) * bpp;
+      const o0 = (place.top + y) * netW + place.left;
+      for (let o = o0 + from, end = o0 + pw; o < end; o++, i += bpp) {
+        out[o] = l0[data[i + s0]!]!;
+        out[plane + o] = l1[data[i + s1]!]!;
+        out[2 * plane + o] = l2[data[i + s2]!]!;
+      }
     }
-    return r;
+  }
+
+  /** Bilinear: rows interpolated horizontally once (cached), then blended vertically. */
+  private resample(
+    data: Uint8Array,
+    srcW: number,
+    srcH: number,
+    bpp: number,
+    s: readonly number[],
+    place: Placement,
+  ): void {
+    const netW = this.spec.width;
+    const plane = netW * this.spec.height;
+    const out = this.tensor;
+    const rows = this.rows;
+    const { width: pw, height: ph } = place;
+    const [s0, s1, s2] = s as [number, number, number];
+    const t = this.resizeTables(srcW, srcH, bpp, pw, ph);
+    const { row0, row1, rowW } = t;
+    const k = this.kernels;
+    const n4 = k !== undefined ? pw >> 2 : 0;
+    const coef = k !== undefined ? new Float32Array(k.memory.buffer, VBLEND_COEF_AT, 3) : undefined;
+    this.rowKeys[0] = this.rowKeys[1] = -1;
+    for (let y = 0; y < ph; y++) {
+      const ta = 3 * netW * this.rowSlot(row0[y]!, data, t, pw, s0, s1, s2);
+      const ua = 3 * netW * this.rowSlot(row1[y]!, data, t, pw, s0, s1, s2);
+      const wy = rowW[y]!;
+      const o0 = (place.top + y) * netW + place.left;
+      for (let c = 0; c < 3; c++) {
+        const a = this.a[c]!;
+        const b = this.b[c]!;
+        const tc = ta + c * netW;
+        const uc = ua + c * netW;
+        const oc = c * plane + o0;
+        if (k !== undefined && coef !== undefined && n4 > 0) {
+          coef[0] = wy;
+          coef[1] = a;
+          coef[2] = b;
+          k.vblend(ROWS_AT + 4 * tc, ROWS_AT + 4 * uc, n4, this.tensorAt + 4 * oc, VBLEND_COEF_AT);
+        }
+        for (let x = 4 * n4; x < pw; x++) out[oc + x] = blend(rows[tc + x]!, rows[uc + x]!, wy, a, b);
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bilinearAxis } from "../../../src/frames/image-ops.js";
 import { letterboxPlacement, Preprocessor, type PreprocessSpec } from "../../../src/inference/preprocess.js";
+import { usePreprocessSimd } from "../../../src/inference/preprocess-simd.js";
 import { Rng } from "../../../src/synth/rng.js";
 
 const base: PreprocessSpec = {
@@ -156,7 +157,9 @@ describe("Preprocessor", () => {
       const data = Uint8Array.from({ length: c.w * c.h * bpp }, () => rng.int(0, 255));
       const p = new Preprocessor({ ...spec, resize: c.resize });
       p.run({ width: c.w, height: c.h, encoding: c.encoding, data });
-      // Reference: per output pixel, two horizontal lerps then a vertical one, then p·a + b.
+      // Reference: per output pixel, two horizontal lerps (float64, stored as float32), then the
+      // vertical lerp and p·a + b with every operation rounded to float32.
+      const f = Math.fround;
       const place =
         c.resize === "letterbox"
           ? letterboxPlacement(c.w, c.h, spec.width, spec.height)
@@ -168,20 +171,70 @@ describe("Preprocessor", () => {
       const ys = bilinearAxis(c.h, place.height);
       const n = spec.width * spec.height;
       const exp = new Float32Array(3 * n);
-      for (let k = 0; k < 3; k++) exp.fill(spec.padValue * a[k]! + b[k]!, k * n, (k + 1) * n);
+      for (let k = 0; k < 3; k++) exp.fill(f(f(spec.padValue * a[k]!) + b[k]!), k * n, (k + 1) * n);
       const at = (x: number, y: number, k: number): number => data[(y * c.w + x) * bpp + src[k]!]!;
       for (let y = 0; y < place.height; y++) {
         for (let x = 0; x < place.width; x++) {
           for (let k = 0; k < 3; k++) {
             const [x0, x1, wx] = [xs.i0[x]!, xs.i1[x]!, xs.w1[x]!];
             const [y0, y1, wy] = [ys.i0[y]!, ys.i1[y]!, ys.w1[y]!];
-            const t = at(x0, y0, k) + (at(x1, y0, k) - at(x0, y0, k)) * wx;
-            const u = at(x0, y1, k) + (at(x1, y1, k) - at(x0, y1, k)) * wx;
-            exp[k * n + (place.top + y) * spec.width + place.left + x] = (t + (u - t) * wy) * a[k]! + b[k]!;
+            const t = f(at(x0, y0, k) + (at(x1, y0, k) - at(x0, y0, k)) * wx);
+            const u = f(at(x0, y1, k) + (at(x1, y1, k) - at(x0, y1, k)) * wx);
+            const v = f(f(f(u - t) * wy) + t);
+            exp[k * n + (place.top + y) * spec.width + place.left + x] = f(f(v * a[k]!) + b[k]!);
           }
         }
       }
       expect(p.tensor).toEqual(exp);
     }
+  });
+
+  it("the SIMD kernels and the JS loops give identical tensors (sizes with tails, letterbox, both orders)", () => {
+    const rng = new Rng(11);
+    const cases = [
+      { net: [64, 32], frame: [64, 32], encoding: "rgb8", order: "rgb", resize: "stretch" },
+      { net: [70, 30], frame: [70, 30], encoding: "bgr8", order: "rgb", resize: "stretch" },
+      { net: [64, 32], frame: [32, 16], encoding: "rgb8", order: "bgr", resize: "stretch" },
+      { net: [61, 29], frame: [45, 23], encoding: "bgr8", order: "bgr", resize: "stretch" },
+      { net: [64, 64], frame: [64, 32], encoding: "rgb8", order: "rgb", resize: "letterbox" },
+      { net: [48, 48], frame: [100, 37], encoding: "rgb8", order: "rgb", resize: "letterbox" },
+      { net: [40, 20], frame: [40, 20], encoding: "mono8", order: "rgb", resize: "stretch" },
+    ] as const;
+    let simdRuns = 0;
+    for (const c of cases) {
+      const spec: PreprocessSpec = {
+        width: c.net[0],
+        height: c.net[1],
+        channelOrder: c.order,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        scale: 1 / 255,
+        resize: c.resize,
+        padValue: 114,
+      };
+      const bpp = c.encoding === "mono8" ? 1 : 3;
+      const frame = {
+        width: c.frame[0],
+        height: c.frame[1],
+        encoding: c.encoding,
+        data: Uint8Array.from({ length: c.frame[0] * c.frame[1] * bpp }, () => rng.int(0, 255)),
+      };
+      const fast = new Preprocessor(spec);
+      if (fast.simd) simdRuns++;
+      fast.run(frame);
+      usePreprocessSimd(false);
+      try {
+        const js = new Preprocessor(spec);
+        expect(js.simd).toBe(false);
+        js.run(frame);
+        expect(fast.tensor).toEqual(js.tensor);
+        // Twice through the same preprocessor (cached rows and tables) changes nothing.
+        fast.run(frame);
+        expect(fast.tensor).toEqual(js.tensor);
+      } finally {
+        usePreprocessSimd(true);
+      }
+    }
+    expect(simdRuns).toBe(cases.length);
   });
 });
