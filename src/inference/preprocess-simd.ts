@@ -9,6 +9,11 @@
  *   `vblend(t, u, n4, d, coef)` — 4 outputs per step: `((u − t)·wy + t)·a + b`, every operation
  *     rounded to float32, with (wy, a, b) at coef; t and u are two horizontally interpolated
  *     source rows of one channel.
+ *   `hrow(src, n, col0, col1, colW, s0, s1, s2, d0, d1, d2)` — one source row interpolated
+ *     horizontally at n output columns (scalar: the taps are a gather): per column the two
+ *     source pixels at byte offsets col0[x], col1[x] and weight colW[x]; per channel
+ *     `d + (e − d)·wx` in float64, stored as float32 into planar rows d0..d2 (source channel
+ *     byte offsets s0..s2) — the JS loop's exact operations.
  *
  * preprocess.ts computes the same float32 operations in JS (Math.fround after each) for the
  * tails, mono8 frames and where WebAssembly SIMD is missing, so both give identical values.
@@ -18,6 +23,9 @@
 import {
   ADD,
   BR_IF_LOOP,
+  F32_STORE,
+  LOAD8_U,
+  SHL,
   F32X4_ADD,
   F32X4_MUL,
   I32,
@@ -36,6 +44,15 @@ import {
   tee,
 } from "./adapters/wasm-encoder.js";
 
+const F64 = 0x7c;
+const I32_LOAD = (offset: number): number[] => [0x28, 2, offset];
+const F32_LOAD = (offset: number): number[] => [0x2a, 2, offset];
+const F64_PROMOTE_F32 = [0xbb];
+const F64_CONVERT_I32_U = [0xb8];
+const F64_ADD = [0xa0];
+const F64_SUB = [0xa1];
+const F64_MUL = [0xa2];
+const F32_DEMOTE_F64 = [0xb6];
 const SHUFFLE = (lanes: readonly number[]): number[] => simd(0x0d, ...lanes);
 const LOAD32_SPLAT = (offset: number): number[] => simd(0x09, 2, offset);
 const I16X8_EXTEND_LOW_U8 = simd(0x89);
@@ -184,6 +201,68 @@ const vblendBody: number[] = [
   ]),
 ];
 
+// hrow: parameters 0–10, i32 locals 11–14, f64 locals 15–16.
+const H_SRC = 0,
+  H_N = 1,
+  H_COL0 = 2,
+  H_COL1 = 3,
+  H_COLW = 4,
+  H_S = [5, 6, 7],
+  H_D = [8, 9, 10],
+  H_X = 11,
+  H_P0 = 12,
+  H_P1 = 13,
+  H_X4 = 14,
+  H_WX = 15,
+  H_V = 16;
+
+const hrowBody: number[] = [
+  ...i32(0),
+  ...set(H_X),
+  ...loop([
+    ...get(H_X),
+    ...i32(2),
+    ...SHL,
+    ...set(H_X4),
+    ...[...get(H_COLW), ...get(H_X4), ...ADD, ...F32_LOAD(0), ...F64_PROMOTE_F32, ...set(H_WX)],
+    ...[...get(H_SRC), ...get(H_COL0), ...get(H_X4), ...ADD, ...I32_LOAD(0), ...ADD, ...set(H_P0)],
+    ...[...get(H_SRC), ...get(H_COL1), ...get(H_X4), ...ADD, ...I32_LOAD(0), ...ADD, ...set(H_P1)],
+    ...[0, 1, 2].flatMap((c) => [
+      // v = d (source pixel 0's byte), then d + (e − d)·wx → float32 at d_c + 4x.
+      ...[...get(H_D[c]!), ...get(H_X4), ...ADD],
+      ...[...get(H_P0), ...get(H_S[c]!), ...ADD, ...LOAD8_U, ...F64_CONVERT_I32_U, ...tee(H_V)],
+      ...[...get(H_P1), ...get(H_S[c]!), ...ADD, ...LOAD8_U, ...F64_CONVERT_I32_U],
+      ...get(H_V),
+      ...F64_SUB,
+      ...get(H_WX),
+      ...F64_MUL,
+      ...F64_ADD,
+      ...F32_DEMOTE_F64,
+      ...F32_STORE(0),
+    ]),
+    ...get(H_X),
+    ...i32(1),
+    ...ADD,
+    ...tee(H_X),
+    ...get(H_N),
+    ...LT_U,
+    ...BR_IF_LOOP,
+  ]),
+];
+
+type HRow = (
+  src: number,
+  n: number,
+  col0: number,
+  col1: number,
+  colW: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  d0: number,
+  d1: number,
+  d2: number,
+) => void;
 type Rgb3 = (src: number, n16: number, d0: number, d1: number, d2: number, coef: number) => void;
 type VBlend = (t: number, u: number, n4: number, d: number, coef: number) => void;
 
@@ -211,7 +290,20 @@ const modules = lazyKernel(() => {
       vblendBody,
     ),
   );
-  return rgb3 !== undefined && vblend !== undefined ? { rgb3, vblend } : undefined;
+  const hrow = compileKernel(
+    kernelModule(
+      "hrow",
+      11,
+      [
+        [4, I32],
+        [2, F64],
+      ],
+      hrowBody,
+    ),
+  );
+  return rgb3 !== undefined && vblend !== undefined && hrow !== undefined
+    ? { rgb3, vblend, hrow }
+    : undefined;
 });
 
 /** Tests and benchmarks: the SIMD kernels when available (default), or always the JS loops. */
@@ -229,12 +321,17 @@ export class PreprocessKernels {
   readonly memory: WebAssembly.Memory;
   readonly rgb3: Rgb3;
   readonly vblend: VBlend;
+  readonly hrow: HRow;
 
-  private constructor(m: { rgb3: WebAssembly.Module; vblend: WebAssembly.Module }, bytes: number) {
+  private constructor(
+    m: { rgb3: WebAssembly.Module; vblend: WebAssembly.Module; hrow: WebAssembly.Module },
+    bytes: number,
+  ) {
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
     const env = { env: { memory: this.memory } };
     this.rgb3 = new WebAssembly.Instance(m.rgb3, env).exports.rgb3 as Rgb3;
     this.vblend = new WebAssembly.Instance(m.vblend, env).exports.vblend as VBlend;
+    this.hrow = new WebAssembly.Instance(m.hrow, env).exports.hrow as HRow;
   }
 
   static create(bytes: number): PreprocessKernels | undefined {

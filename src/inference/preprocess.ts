@@ -52,6 +52,8 @@ const TABLE_CACHE_SIZE = 8;
  * row the byte offsets of its two source rows and the weight of the second. Built once per size.
  */
 interface ResizeTables {
+  /** Bytes per source row. */
+  readonly srcRowBytes: number;
   readonly col0: Int32Array;
   readonly col1: Int32Array;
   readonly colW: Float32Array;
@@ -65,6 +67,7 @@ function resizeTables(srcW: number, srcH: number, bpp: number, dstW: number, dst
   const ys = bilinearAxis(srcH, dstH);
   const stride = srcW * bpp;
   return {
+    srcRowBytes: stride,
     col0: xs.i0.map((i) => i * bpp),
     col1: xs.i1.map((i) => i * bpp),
     colW: xs.w1,
@@ -84,8 +87,9 @@ const blend = (t: number, u: number, wy: number, a: number, b: number): number =
   f32(f32(f32(f32(f32(u - t) * wy) + t) * a) + b);
 
 // Memory layout of the SIMD kernels' memory (bytes): the kernels' coefficients, two
-// horizontally interpolated source rows (3 planar channels each), the frame's bytes (the
-// no-resample path copies the frame in), then the network input tensor.
+// horizontally interpolated source rows (3 planar channels each), the resize tables' columns
+// (col0, col1, colW for ≤ netW outputs), the frame's bytes (the no-resample path copies the
+// frame in; resampling copies one source row at a time), then the network input tensor.
 const RGB3_COEF_AT = 0;
 const VBLEND_COEF_AT = 32;
 const ROWS_AT = 64;
@@ -96,7 +100,8 @@ const align64 = (n: number): number => Math.ceil(n / 64) * 64;
  * channel reorder, scale, mean/std and HWC→CHW, with stretch or letterbox (padValue fill).
  *
  * Resampling is separable: each source row the output needs is interpolated horizontally once
- * (float64, stored as float32) into one of two cached planar rows, then output rows blend two of
+ * (float64, stored as float32; a scalar WebAssembly loop, the taps being a gather) into one of
+ * two cached planar rows, then output rows blend two of
  * them vertically and normalise: `((u − t)·wy + t)·a + b` in float32 (a = scale/std,
  * b = −mean/std), 4 outputs per step in the WebAssembly SIMD kernel (preprocess-simd.ts). When
  * the frame already has the network's size (or the letterbox content size) nothing is
@@ -121,8 +126,11 @@ export class Preprocessor {
   private readonly rows: Float32Array;
   private readonly rowKeys = [-1, -1];
   private lastSlot = 1;
+  private readonly tablesAt: number;
   private readonly srcAt: number;
   private readonly tensorAt: number;
+  /** The resize tables whose columns are in the kernels' memory. */
+  private loadedTables: ResizeTables | undefined;
 
   constructor(readonly spec: PreprocessSpec) {
     if (
@@ -140,7 +148,8 @@ export class Preprocessor {
     const lut = (c: number): Float32Array =>
       Float32Array.from({ length: 256 }, (_, v) => normalize(v, this.a[c]!, this.b[c]!));
     this.luts = [lut(0), lut(1), lut(2)];
-    this.srcAt = align64(ROWS_AT + 2 * 3 * w * 4);
+    this.tablesAt = align64(ROWS_AT + 2 * 3 * w * 4);
+    this.srcAt = align64(this.tablesAt + 12 * w);
     this.tensorAt = align64(this.srcAt + 3 * w * h);
     this.kernels = PreprocessKernels.create(this.tensorAt + 3 * w * h * 4);
     if (this.kernels !== undefined) {
@@ -217,6 +226,22 @@ export class Preprocessor {
     const o0 = 3 * slot * netW;
     const o1 = o0 + netW;
     const o2 = o1 + netW;
+    const k = this.kernels;
+    const rowBytes = t.srcRowBytes;
+    if (k !== undefined && rowBytes <= this.tensorAt - this.srcAt) {
+      const buf = k.memory.buffer;
+      if (this.loadedTables !== t) {
+        new Int32Array(buf, this.tablesAt, width).set(t.col0);
+        new Int32Array(buf, this.tablesAt + 4 * width, width).set(t.col1);
+        new Float32Array(buf, this.tablesAt + 8 * width, width).set(t.colW);
+        this.loadedTables = t;
+      }
+      new Uint8Array(buf, this.srcAt, rowBytes).set(data.subarray(offset, offset + rowBytes));
+      const at = this.tablesAt;
+      const row = (o: number): number => ROWS_AT + 4 * o;
+      k.hrow(this.srcAt, width, at, at + 4 * width, at + 8 * width, s0, s1, s2, row(o0), row(o1), row(o2));
+      return slot;
+    }
     const { col0, col1, colW } = t;
     for (let x = 0; x < width; x++) {
       const wx = colW[x]!;
