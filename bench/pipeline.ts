@@ -32,7 +32,7 @@
  *
  *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x2,2x1]
  *                                       [--sources png,mcap] [--rounds N] [--bare-seconds S]
- *                                       [--size WxH] [--json]
+ *                                       [--size WxH] [--worker-nice N] [--json]
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -59,6 +59,7 @@ const { values } = parseArgs({
     "bare-seconds": { type: "string", default: "4" },
     size: { type: "string", default: "" },
     sources: { type: "string", default: "png,mcap" },
+    "worker-nice": { type: "string", default: "" },
     json: { type: "boolean", default: false },
   },
 });
@@ -176,6 +177,7 @@ async function replay(model: ResolvedModel, source: string, w: number, t: number
       providers: ["cpu"],
       workers: w,
       providerOptions: { cpu: { intraOpThreads: t } },
+      ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
     },
     "bench",
   );
