@@ -3,9 +3,9 @@ import type { Frame } from "../frames/frame.js";
 import { InputError, problem, type Problem } from "../frames/problem.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ResolvedModel } from "./model.js";
+import { EngineClosedError, InferenceError, WorkerCrashedError, errorFromInfo } from "./errors.js";
 import {
   DEFAULT_WORKER_NICE,
-  type ErrorInfo,
   type FromWorker,
   type InferRequest,
   type TestCrash,
@@ -19,6 +19,8 @@ import {
 } from "./providers.js";
 import type { SegmentationResult } from "./result.js";
 import { workerScript } from "./worker-script.js";
+
+export { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
 
 /**
  * InferenceEngine: a pool of worker threads, each owning one ORT session.
@@ -56,24 +58,6 @@ export interface EngineOptions {
   readonly testHooks?: boolean;
 }
 
-/** A frame that could not be inferred; `problem.code` says why. */
-export class InferenceError extends Error {
-  override name = "InferenceError";
-  constructor(readonly problem: Problem) {
-    super(`${problem.code}: ${problem.input}: ${problem.reason}`);
-  }
-}
-/** The worker holding the frame died; the frame is counted as failed and the worker restarted. */
-export class WorkerCrashedError extends InferenceError {
-  override name = "WorkerCrashedError";
-}
-export class EngineClosedError extends Error {
-  override name = "EngineClosedError";
-  constructor() {
-    super("inference engine is disposed");
-  }
-}
-
 interface Entry {
   readonly seq: number;
   readonly frame: Frame;
@@ -100,18 +84,6 @@ export interface EngineStats {
 }
 
 const MAX_RESTART_FAILURES = 3;
-
-function errorFromInfo(e: ErrorInfo): Error {
-  if (e.name === "InputError") {
-    let msg = e.message;
-    if (e.input !== undefined && msg.startsWith(`${e.input}: `)) msg = msg.slice(e.input.length + 2);
-    if (e.hint !== undefined && msg.endsWith(`\n  hint: ${e.hint}`)) msg = msg.slice(0, -(e.hint.length + 9));
-    return new InputError(e.input ?? "model", msg, e.hint);
-  }
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
-}
 
 export class InferenceEngine implements AsyncDisposable {
   readonly stats: EngineStats = { completed: 0, failed: 0, crashes: 0, restarts: 0 };
