@@ -32,6 +32,7 @@ export function adapterOptionsOf(m: Manifest): AdapterOptions[AdapterKind] {
         ...(y?.confThreshold !== undefined ? { confThreshold: y.confThreshold } : {}),
         ...(y?.priors !== undefined ? { priors: y.priors } : {}),
         ...(y?.detections !== undefined ? { detections: y.detections } : {}),
+        ...(y?.detectionsMinScore !== undefined ? { detectionsMinScore: y.detectionsMinScore } : {}),
         confActivation: y?.confActivation ?? "auto",
         protoLayout: y?.protoLayout ?? "auto",
         outputNames: {

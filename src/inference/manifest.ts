@@ -73,6 +73,12 @@ export const YolactSectionSchema = z.strictObject({
    * what instance AP scores; one mask per detection). `segstream run --pred-dir` turns it on.
    */
   detections: z.boolean().optional(),
+  /**
+   * With `detections`: only those scoring ≥ this (default 0: all ranked). The tracker's low-score
+   * threshold when only tracking needs them (BYTE's second stage), so no mask is made for a
+   * detection nothing reads.
+   */
+  detectionsMinScore: z.number().min(0).max(1).optional(),
 });
 
 export const DeeplabSectionSchema = z.strictObject({

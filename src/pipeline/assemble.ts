@@ -50,10 +50,13 @@ function policyFor(config: Config, source: FrameSource): Policy {
 }
 
 /**
- * Prediction files carry the model's ranked detections for instance AP (`_pred_instances.json`
- * `detections`): YOLACT adapters are asked for them (below the display threshold too).
+ * Asks a YOLACT adapter for its ranked detections below the display threshold, down to
+ * `minScore` (`SegmentationResult.detections`; other adapters' instances are all they have):
+ * prediction files carry every ranked one for instance AP (`_pred_instances.json`
+ * `detections`, minScore 0), and the tracker takes those down to its low-score threshold —
+ * BYTE's second stage continues tracks with the detections a display threshold would drop.
  */
-export function withApDetections(model: ResolvedModel): ResolvedModel {
+export function withDetections(model: ResolvedModel, minScore: number): ResolvedModel {
   const m = model.manifest;
   if (m.adapter !== "yolact") return model;
   const yolact = {
@@ -61,6 +64,7 @@ export function withApDetections(model: ResolvedModel): ResolvedModel {
     protoLayout: "auto" as const,
     ...m.yolact,
     detections: true,
+    detectionsMinScore: minScore,
   };
   return { ...model, manifest: { ...m, yolact } };
 }
@@ -109,7 +113,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     }
     const models = config.models.map((m) => {
       const model = resolveModel(m, o.modelsDir);
-      return config.sinks.predDir !== null ? withApDetections(model) : model;
+      if (config.sinks.predDir !== null) return withDetections(model, 0);
+      if (config.tracking.enabled) return withDetections(model, config.tracking.lowScoreThreshold);
+      return model;
     });
     for (const model of models) {
       const engine = await InferenceEngine.create({
@@ -149,9 +155,14 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         );
         // The tracker keeps only tracked instances (birth and score gates, disjoint masks);
         // instance AP scores the model's own detections, so the prediction files get those.
-        const detections = writesPredictions ? (result.detections ?? result.instances) : undefined;
-        if (detections === undefined || tracked.detections === detections) return tracked;
-        return makeResult({ ...tracked, detections });
+        // Without prediction files the low-score detections the tracker read go no further.
+        if (writesPredictions) {
+          const detections = result.detections ?? result.instances;
+          return tracked.detections === detections ? tracked : makeResult({ ...tracked, detections });
+        }
+        if (tracked.detections === undefined) return tracked;
+        const { detections: _read, ...rest } = tracked;
+        return makeResult(rest);
       },
     };
 

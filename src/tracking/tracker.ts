@@ -155,13 +155,17 @@ export class ByteTracker {
   }
 
   /**
-   * Associates `result`'s instances with tracks and returns the result with the tracked
-   * instances only, `trackIds` filled (see the module comment for the output policy). A result
-   * without instances (and none derivable) still advances time and is returned unchanged.
+   * Associates `result`'s detections (its `detections` when present — an adapter's ranked list
+   * below the display threshold, see `withDetections` in pipeline/assemble.ts — else its
+   * instances) with tracks and returns the result with the tracked instances only, `trackIds`
+   * filled (see the module comment for the output policy). A result without instances (and none
+   * derivable) still advances time and is returned unchanged.
    */
   update(result: SegmentationResult, image?: ImageView): SegmentationResult {
     const o = this.options;
-    let inst = result.instances;
+    // The model's ranked detections when it gives them (below its display threshold: BYTE's
+    // low-score band), else its instances.
+    let inst = result.detections ?? result.instances;
     if (inst === undefined && o.instancesFromSemantic && result.semantic !== undefined) {
       inst = instancesFromSemantic(result.semantic, o.components);
     }

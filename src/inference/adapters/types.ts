@@ -72,6 +72,8 @@ export interface YolactOptions {
    * applied) with its mask — what instance AP scores. Costs one mask per detection. Default false.
    */
   readonly detections?: boolean;
+  /** With `detections`: only the ranked detections scoring ≥ this. Default 0 (all). */
+  readonly detectionsMinScore?: number;
   /** Candidate threshold on the max foreground score (strictly greater). Default 0.05. */
   readonly confThreshold?: number;
   /** Fast-NMS IoU threshold. Default 0.5. */

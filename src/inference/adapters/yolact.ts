@@ -221,7 +221,12 @@ export function decodeYolact(
   const W = g.frameWidth;
   const H = g.frameHeight;
   const tables = maskTables(maps, W, H, pv, g.netWidth, g.netHeight);
-  const count = withDetections ? ranked.length : shown;
+  // With detections: the ranked ones down to detectionsMinScore (a prefix, sorted by score).
+  let count = shown;
+  if (withDetections) {
+    const minScore = opts.detectionsMinScore ?? 0;
+    while (count < ranked.length && ranked[count]!.score >= minScore) count++;
+  }
   const outBoxes = new Float32Array(count * 4);
   const scores = new Float32Array(count);
   const classIds = new Uint8Array(count);

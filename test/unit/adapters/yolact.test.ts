@@ -164,6 +164,27 @@ describe("yolact adapter on real ORT outputs", () => {
     expect(two.instances!.count).toBe(2);
   });
 
+  it("detectionsMinScore cuts the ranked detections at a score (the tracker's low band); instances unchanged", () => {
+    const all = decodeYolact(softmaxNhwc, ctx, { priors: PRIORS, detections: true }).detections!;
+    for (const min of [0.25, 0.2, 0.15]) {
+      const r = decodeYolact(softmaxNhwc, ctx, {
+        priors: PRIORS,
+        detections: true,
+        detectionsMinScore: min,
+      });
+      expectDetections(r, softmaxNhwc, [A, B, X, C]);
+      const d = r.detections!;
+      const want = [...all.scores].filter((s) => s >= min).length;
+      expect(d.count).toBe(want);
+      expect([...d.scores]).toEqual([...all.scores].slice(0, want));
+    }
+    // D (car, 0.2) is kept at 0.2 and dropped above it.
+    expect([
+      ...decodeYolact(softmaxNhwc, ctx, { priors: PRIORS, detections: true, detectionsMinScore: 0.2 })
+        .detections!.scores,
+    ]).toContain(Math.fround(D.score));
+  });
+
   it("a prior-count mismatch is named", () => {
     expect(() => decodeYolact(softmaxNhwc, ctx)).toThrow(
       "yolact: generated 258 priors but the model has 240 (check priors options)",

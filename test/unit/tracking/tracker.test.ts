@@ -147,6 +147,31 @@ describe("ByteTracker", () => {
     expect(t.nextTrackId).toBe(2);
   });
 
+  it("reads the adapter's detections below its display threshold (BYTE's low band), not only the instances", () => {
+    // A car at 0.9, then from frame 5 at 0.2: below a 0.3 display threshold, so only in
+    // `detections` (the adapter's ranked list), absent from `instances`.
+    const m = mover("C", 40, 3, 80);
+    const inputs = Array.from({ length: 10 }, (_, i) => {
+      const all = frame([{ ...m(i), score: i < 5 ? 0.9 : 0.2 }], { w: W, h: H, index: i });
+      const none = {
+        boxes: new Float32Array(0),
+        scores: new Float32Array(0),
+        classIds: new Uint8Array(0),
+        masks: [],
+      };
+      const shown = i < 5 ? all.instances! : none;
+      return makeResult({ ...all, instances: shown, detections: all.instances! });
+    });
+    const t = new ByteTracker();
+    const outs = inputs.map((r) => t.update(r));
+    for (const o of outs) expect([...o.instances!.trackIds!]).toEqual([1]);
+    expect(outs[7]!.instances!.scores[0]).toBeCloseTo(0.2, 6);
+    // The same frames without `detections`: the track is lost after frame 4.
+    const bare = new ByteTracker();
+    const without = inputs.map((r) => bare.update(makeResult({ ...r, detections: undefined })));
+    expect(without[7]!.instances!.count).toBe(0);
+  });
+
   it("a low-score detection does not revive a lost track", () => {
     const t = new ByteTracker();
     const m = mover("P", 40, 3, 80, PERSON);
