@@ -52,6 +52,10 @@ export function adapterOptionsOf(m: Manifest): AdapterOptions[AdapterKind] {
         maxDetections: t.maxDetections,
         maskThreshold: t.mask,
         outputNames: { output0: m.outputs.output0, output1: m.outputs.output1 },
+        ...(m.yoloSeg?.detections !== undefined ? { detections: m.yoloSeg.detections } : {}),
+        ...(m.yoloSeg?.detectionsMinScore !== undefined
+          ? { detectionsMinScore: m.yoloSeg.detectionsMinScore }
+          : {}),
       };
       return o;
     }

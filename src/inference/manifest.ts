@@ -81,6 +81,17 @@ export const YolactSectionSchema = z.strictObject({
   detectionsMinScore: z.number().min(0).max(1).optional(),
 });
 
+export const YoloSegSectionSchema = z.strictObject({
+  /**
+   * Also return detections below thresholds.score, down to `detectionsMinScore`
+   * (`SegmentationResult.detections`; one mask each). Set by `segstream run` for the tracker
+   * (its low-score band, as Ultralytics' own tracking lowers conf to 0.1) and for prediction
+   * files (instance AP; floor 0.001, the conf Ultralytics validates with).
+   */
+  detections: z.boolean().optional(),
+  detectionsMinScore: z.number().min(0).max(1).optional(),
+});
+
 export const DeeplabSectionSchema = z.strictObject({
   /** Logits → frame: "auto" (default), "argmax" (then nearest) or "logits" (bilinear, exact). See deeplab.ts. */
   upsample: z.enum(["auto", "argmax", "logits"]).default("auto"),
@@ -111,6 +122,7 @@ export const ManifestSchema = z
     labels: z.array(LabelEntrySchema).min(1),
     thresholds: ThresholdsSchema.prefault({}),
     yolact: YolactSectionSchema.optional(),
+    yoloSeg: YoloSegSectionSchema.optional(),
     deeplab: DeeplabSectionSchema.optional(),
     provenance: ProvenanceSchema,
   })

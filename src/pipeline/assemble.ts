@@ -50,23 +50,33 @@ function policyFor(config: Config, source: FrameSource): Policy {
 }
 
 /**
- * Asks a YOLACT adapter for its ranked detections below the display threshold, down to
- * `minScore` (`SegmentationResult.detections`; other adapters' instances are all they have):
+ * Asks an instance adapter (YOLACT, YOLO-seg) for its ranked detections below the display
+ * threshold, down to `minScore` (`SegmentationResult.detections`):
  * prediction files carry every ranked one for instance AP (`_pred_instances.json`
  * `detections`, minScore 0), and the tracker takes those down to its low-score threshold —
  * BYTE's second stage continues tracks with the detections a display threshold would drop.
  */
 export function withDetections(model: ResolvedModel, minScore: number): ResolvedModel {
   const m = model.manifest;
-  if (m.adapter !== "yolact") return model;
-  const yolact = {
-    confActivation: "auto" as const,
-    protoLayout: "auto" as const,
-    ...m.yolact,
-    detections: true,
-    detectionsMinScore: minScore,
-  };
-  return { ...model, manifest: { ...m, yolact } };
+  switch (m.adapter) {
+    case "deeplab":
+      return model;
+    case "yolact": {
+      const yolact = {
+        confActivation: "auto" as const,
+        protoLayout: "auto" as const,
+        ...m.yolact,
+        detections: true,
+        detectionsMinScore: minScore,
+      };
+      return { ...model, manifest: { ...m, yolact } };
+    }
+    case "yolo-seg":
+      return {
+        ...model,
+        manifest: { ...m, yoloSeg: { ...m.yoloSeg, detections: true, detectionsMinScore: minScore } },
+      };
+  }
 }
 
 function checkSinks(config: Config): void {

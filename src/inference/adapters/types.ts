@@ -113,6 +113,13 @@ export interface YoloSegOptions {
   readonly numClasses?: number;
   /** Default {output0:"output0", output1:"output1"}. */
   readonly outputNames?: { readonly output0?: string; readonly output1?: string };
+  /**
+   * Also return `detections`: the NMS survivors scoring ≥ detectionsMinScore (floored at
+   * YOLO_SEG_MIN_DETECTION_SCORE), below the candidate threshold too, each with its mask.
+   */
+  readonly detections?: boolean;
+  /** Default 0 (then YOLO_SEG_MIN_DETECTION_SCORE, 0.001). */
+  readonly detectionsMinScore?: number;
 }
 
 export interface AdapterContext {

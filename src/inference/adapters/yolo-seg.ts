@@ -18,6 +18,8 @@ import { labelTable, requireOutput, unbatched } from "./tensors.js";
 import type { AdapterContext, Outputs, YoloSegOptions } from "./types.js";
 
 const MAX_NMS = 30000;
+/** Lowest score a detection is returned with (Ultralytics validates at conf 0.001). */
+export const YOLO_SEG_MIN_DETECTION_SCORE = 0.001;
 
 export function decodeYoloSeg(
   outputs: Outputs,
@@ -55,8 +57,14 @@ export function decodeYoloSeg(
       }
     }
   }
+  // With detections, candidates reach down to their floor; instances keep score > thr. Greedy NMS
+  // keeps boxes in score order, so lower candidates never change which higher ones survive.
+  const withDetections = opts.detections ?? false;
+  const floor = Math.max(opts.detectionsMinScore ?? 0, YOLO_SEG_MIN_DETECTION_SCORE);
   let cand: number[] = [];
-  for (let a = 0; a < A; a++) if (arg[a]! >= 0 && best[a]! > thr) cand.push(a);
+  for (let a = 0; a < A; a++) {
+    if (arg[a]! >= 0 && (best[a]! > thr || (withDetections && best[a]! >= floor))) cand.push(a);
+  }
   cand.sort((x, y) => best[y]! - best[x]! || x - y);
   if (cand.length > MAX_NMS) cand = cand.slice(0, MAX_NMS);
 
@@ -107,12 +115,24 @@ export function decodeYoloSeg(
     );
   });
 
+  // Kept in descending score order: the instances (score > thr) are a prefix.
+  let shown = 0;
+  while (shown < count && scores[shown]! > thr) shown++;
+  const all = { boxes: outBoxes, scores, classIds, masks };
   return makeResult({
     frameId: ctx.frameId,
     sourceId: ctx.sourceId,
     stampNs: ctx.stampNs,
     width: W,
     height: H,
-    instances: { boxes: outBoxes, scores, classIds, masks },
+    instances: withDetections
+      ? {
+          boxes: outBoxes.slice(0, 4 * shown),
+          scores: scores.slice(0, shown),
+          classIds: classIds.slice(0, shown),
+          masks: masks.slice(0, shown),
+        }
+      : all,
+    ...(withDetections ? { detections: all } : {}),
   });
 }

@@ -149,6 +149,27 @@ describe("yolo-seg adapter on real ORT outputs", () => {
     expect([...noCar.instances!.classIds]).toEqual([24, 33]);
   });
 
+  it("detections: the low-score survivor too, down to detectionsMinScore; instances unchanged", () => {
+    const plain = decodeYoloSeg(outputs, ctx);
+    expect(plain.detections).toBeUndefined();
+    const r = decodeYoloSeg(outputs, ctx, { detections: true, detectionsMinScore: 0.1 });
+    expect([...r.instances!.scores]).toEqual([...plain.instances!.scores]);
+    expect([...r.instances!.boxes]).toEqual([...plain.instances!.boxes]);
+    const d = r.detections!;
+    // The fixture's fourth (low-score) detection, the one scoreThreshold 0.1 also shows.
+    const low = decodeYoloSeg(outputs, ctx, { scoreThreshold: 0.1 }).instances!;
+    expect(d.count).toBe(4);
+    expect([...d.scores]).toEqual([...low.scores]);
+    expect([...d.classIds]).toEqual([...low.classIds]);
+    for (let i = 1; i < d.count; i++) expect(d.scores[i]).toBeLessThanOrEqual(d.scores[i - 1]!);
+    // Above the low one's score it is left out again.
+    const cut = decodeYoloSeg(outputs, ctx, {
+      detections: true,
+      detectionsMinScore: low.scores[3]! + 0.01,
+    });
+    expect(cut.detections!.count).toBe(3);
+  });
+
   it("names a class-count mismatch", () => {
     expect(() => decodeYoloSeg(outputs, ctx, { numClasses: 80 })).toThrow(
       "yolo-seg: output0 has 39 rows = 4 + classes + 32 coefficients gives 3 classes, expected 80",
