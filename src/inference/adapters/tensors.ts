@@ -1,4 +1,8 @@
-/** Small helpers shared by the adapters: finding outputs, squeezing batch, label lookup. */
+/**
+ * Small helpers shared by the adapters: finding outputs, squeezing batch, label lookup, and
+ * splitting ranked detections into the displayed instances.
+ */
+import type { InstancesInit } from "../result.js";
 import type { LabelMap, OutputTensor, Outputs } from "./types.js";
 
 /** The named output, or a TypeError listing what the model produced. */
@@ -62,4 +66,26 @@ export function boxIou(b: Float32Array, i: number, j: number): number {
   const ab = (b[p + 2]! - b[p]!) * (b[p + 3]! - b[p + 1]!);
   const u = aa + ab - inter;
   return u > 0 ? inter / u : 0;
+}
+
+/**
+ * The result's instance lists from detections ranked by descending score, of which the first
+ * `shown` pass the display threshold: `instances` are those, and with `withDetections` the whole
+ * ranked list is `detections` too (without it, the ranked list is the display list).
+ */
+export function displayedAndRanked(
+  ranked: InstancesInit,
+  shown: number,
+  withDetections: boolean,
+): { instances: InstancesInit; detections?: InstancesInit } {
+  if (!withDetections) return { instances: ranked };
+  return {
+    instances: {
+      boxes: ranked.boxes.slice(0, 4 * shown),
+      scores: ranked.scores.slice(0, shown),
+      classIds: ranked.classIds.slice(0, shown),
+      masks: ranked.masks.slice(0, shown),
+    },
+    detections: ranked,
+  };
 }

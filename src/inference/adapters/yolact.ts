@@ -26,7 +26,7 @@ import {
   type CropRect,
   type ProtoView,
 } from "./proto-masks.js";
-import { labelTable, requireOutput, unbatched } from "./tensors.js";
+import { displayedAndRanked, labelTable, requireOutput, unbatched } from "./tensors.js";
 import { defaultYolactPriors, makeYolactPriors } from "./yolact-priors.js";
 import type { AdapterContext, OutputTensor, Outputs, YolactOptions } from "./types.js";
 
@@ -268,14 +268,6 @@ export function decodeYolact(
     stampNs: ctx.stampNs,
     width: W,
     height: H,
-    instances: withDetections
-      ? {
-          boxes: outBoxes.slice(0, 4 * shown),
-          scores: scores.slice(0, shown),
-          classIds: classIds.slice(0, shown),
-          masks: masks.slice(0, shown),
-        }
-      : { boxes: outBoxes, scores, classIds, masks },
-    ...(withDetections ? { detections: { boxes: outBoxes, scores, classIds, masks } } : {}),
+    ...displayedAndRanked({ boxes: outBoxes, scores, classIds, masks }, shown, withDetections),
   });
 }

@@ -14,7 +14,7 @@ import { makeResult, type SegmentationResult } from "../result.js";
 import { geometryMaps, netToFrame } from "./geometry.js";
 import { greedyNms } from "./greedy-nms.js";
 import { assembleMask, cropRange, maskTables, type ProtoView } from "./proto-masks.js";
-import { labelTable, requireOutput, unbatched } from "./tensors.js";
+import { displayedAndRanked, labelTable, requireOutput, unbatched } from "./tensors.js";
 import type { AdapterContext, Outputs, YoloSegOptions } from "./types.js";
 
 const MAX_NMS = 30000;
@@ -118,21 +118,12 @@ export function decodeYoloSeg(
   // Kept in descending score order: the instances (score > thr) are a prefix.
   let shown = 0;
   while (shown < count && scores[shown]! > thr) shown++;
-  const all = { boxes: outBoxes, scores, classIds, masks };
   return makeResult({
     frameId: ctx.frameId,
     sourceId: ctx.sourceId,
     stampNs: ctx.stampNs,
     width: W,
     height: H,
-    instances: withDetections
-      ? {
-          boxes: outBoxes.slice(0, 4 * shown),
-          scores: scores.slice(0, shown),
-          classIds: classIds.slice(0, shown),
-          masks: masks.slice(0, shown),
-        }
-      : all,
-    ...(withDetections ? { detections: all } : {}),
+    ...displayedAndRanked({ boxes: outBoxes, scores, classIds, masks }, shown, withDetections),
   });
 }
