@@ -110,8 +110,10 @@ const align64 = (n: number): number => Math.ceil(n / 64) * 64;
  * float32 operations (Math.fround after each), so the result does not depend on the path.
  *
  * The tensor lives in the kernels' memory, sized once for the network input (no growth, so the
- * view ORT reads stays valid). No per-pixel or per-frame allocation once the tables for a
- * frame size exist. Not thread-safe: one Preprocessor per worker.
+ * view ORT reads stays valid). A frame that fits the kernels' frame region (3 × the input's
+ * pixels in bytes) is copied in once; a larger one a source row at a time. No per-pixel
+ * allocation, and per frame only views of source rows for frames larger than the input.
+ * Not thread-safe: one Preprocessor per worker.
  */
 export class Preprocessor {
   /** The network input, 3 × height × width, reused for every frame. */
@@ -131,6 +133,18 @@ export class Preprocessor {
   private readonly tensorAt: number;
   /** The resize tables whose columns are in the kernels' memory. */
   private loadedTables: ResizeTables | undefined;
+  /** Views into the kernels' memory, made once: coefficients, frame bytes, column tables. */
+  private readonly views:
+    | {
+        readonly coef: Float32Array;
+        readonly src: Uint8Array;
+        readonly col0: Int32Array;
+        readonly col1: Int32Array;
+        readonly colW: Float32Array;
+      }
+    | undefined;
+  /** True while the whole current frame sits in the kernels' memory (rows are read in place). */
+  private frameInMemory = false;
 
   constructor(readonly spec: PreprocessSpec) {
     if (
@@ -156,9 +170,17 @@ export class Preprocessor {
       const buf = this.kernels.memory.buffer;
       this.tensor = new Float32Array(buf, this.tensorAt, 3 * w * h);
       this.rows = new Float32Array(buf, ROWS_AT, 2 * 3 * w);
+      this.views = {
+        coef: new Float32Array(buf, 0, ROWS_AT / 4),
+        src: new Uint8Array(buf, this.srcAt, this.tensorAt - this.srcAt),
+        col0: new Int32Array(buf, this.tablesAt, w),
+        col1: new Int32Array(buf, this.tablesAt + 4 * w, w),
+        colW: new Float32Array(buf, this.tablesAt + 8 * w, w),
+      };
     } else {
       this.tensor = new Float32Array(3 * w * h);
       this.rows = new Float32Array(2 * 3 * w);
+      this.views = undefined;
     }
   }
 
@@ -227,19 +249,24 @@ export class Preprocessor {
     const o1 = o0 + netW;
     const o2 = o1 + netW;
     const k = this.kernels;
+    const v = this.views;
     const rowBytes = t.srcRowBytes;
-    if (k !== undefined && rowBytes <= this.tensorAt - this.srcAt) {
-      const buf = k.memory.buffer;
+    if (k !== undefined && v !== undefined && rowBytes <= v.src.length) {
       if (this.loadedTables !== t) {
-        new Int32Array(buf, this.tablesAt, width).set(t.col0);
-        new Int32Array(buf, this.tablesAt + 4 * width, width).set(t.col1);
-        new Float32Array(buf, this.tablesAt + 8 * width, width).set(t.colW);
+        v.col0.set(t.col0);
+        v.col1.set(t.col1);
+        v.colW.set(t.colW);
         this.loadedTables = t;
       }
-      new Uint8Array(buf, this.srcAt, rowBytes).set(data.subarray(offset, offset + rowBytes));
-      const at = this.tablesAt;
+      // The row in the kernels' memory: in place when the whole frame was copied in, else now.
+      let at = this.srcAt + offset;
+      if (!this.frameInMemory) {
+        v.src.set(data.subarray(offset, offset + rowBytes));
+        at = this.srcAt;
+      }
+      const tab = this.tablesAt;
       const row = (o: number): number => ROWS_AT + 4 * o;
-      k.hrow(this.srcAt, width, at, at + 4 * width, at + 8 * width, s0, s1, s2, row(o0), row(o1), row(o2));
+      k.hrow(at, width, tab, tab + 4 * width, tab + 8 * width, s0, s1, s2, row(o0), row(o1), row(o2));
       return slot;
     }
     const { col0, col1, colW } = t;
@@ -299,15 +326,15 @@ export class Preprocessor {
     const k = this.kernels;
     if (k !== undefined && bpp === 3 && pw >= 16) {
       // Source channel j goes to the network channel c with s_c = j (rgb/bgr: a permutation).
-      const coef = new Float32Array(k.memory.buffer, RGB3_COEF_AT, 6);
+      const coef = this.views!.coef;
       const dst = [0, 0, 0];
       for (let c = 0; c < 3; c++) {
         const j = s[c]!;
-        coef[2 * j] = this.a[c]!;
-        coef[2 * j + 1] = this.b[c]!;
+        coef[RGB3_COEF_AT / 4 + 2 * j] = this.a[c]!;
+        coef[RGB3_COEF_AT / 4 + 2 * j + 1] = this.b[c]!;
         dst[j] = c * plane;
       }
-      new Uint8Array(k.memory.buffer, this.srcAt, 3 * pw * ph).set(data.subarray(0, 3 * pw * ph));
+      this.views!.src.set(data.subarray(0, 3 * pw * ph));
       const n16 = pw >> 4;
       from = n16 << 4;
       for (let y = 0; y < ph; y++) {
@@ -346,8 +373,13 @@ export class Preprocessor {
     const { row0, row1, rowW } = t;
     const k = this.kernels;
     const n4 = k !== undefined ? pw >> 2 : 0;
-    const coef = k !== undefined ? new Float32Array(k.memory.buffer, VBLEND_COEF_AT, 3) : undefined;
+    const coef = this.views?.coef;
+    const c0 = VBLEND_COEF_AT / 4;
     this.rowKeys[0] = this.rowKeys[1] = -1;
+    // A frame that fits the kernels' frame region is copied in once; larger ones row by row.
+    const frameBytes = srcW * srcH * bpp;
+    this.frameInMemory = this.views !== undefined && frameBytes <= this.views.src.length;
+    if (this.frameInMemory) this.views!.src.set(data.subarray(0, frameBytes));
     for (let y = 0; y < ph; y++) {
       const ta = 3 * netW * this.rowSlot(row0[y]!, data, t, pw, s0, s1, s2);
       const ua = 3 * netW * this.rowSlot(row1[y]!, data, t, pw, s0, s1, s2);
@@ -360,9 +392,9 @@ export class Preprocessor {
         const uc = ua + c * netW;
         const oc = c * plane + o0;
         if (k !== undefined && coef !== undefined && n4 > 0) {
-          coef[0] = wy;
-          coef[1] = a;
-          coef[2] = b;
+          coef[c0] = wy;
+          coef[c0 + 1] = a;
+          coef[c0 + 2] = b;
           k.vblend(ROWS_AT + 4 * tc, ROWS_AT + 4 * uc, n4, this.tensorAt + 4 * oc, VBLEND_COEF_AT);
         }
         for (let x = 4 * n4; x < pw; x++) out[oc + x] = blend(rows[tc + x]!, rows[uc + x]!, wy, a, b);
