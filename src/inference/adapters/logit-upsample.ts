@@ -76,6 +76,25 @@ export function bilinearArgmax(
   let pairRow = -1;
   const tapClasses = new Int32Array(4);
   let colVals = new Float64Array(8 * nSpans);
+  // Quads: where spans s … s+3 use logit columns a … a+4 (a a multiple of 4, each span's taps
+  // a+i, a+i+1 — an upsampling by ≥ 2), a pair of logit rows is tested 4 cells at a time: two
+  // 32-bit words of classes equal to one class, and the cell after them too, make all 4 spans
+  // uniform at once. quadStart[s] = 1 where such a quad starts.
+  const aligned = lw % 4 === 0 && cls.byteOffset % 4 === 0;
+  const cls32 = aligned ? new Uint32Array(cls.buffer, cls.byteOffset, plane >> 2) : undefined;
+  const quadStart = new Uint8Array(nSpans);
+  if (cls32 !== undefined) {
+    for (let s = 0; s + 4 <= nSpans; s++) {
+      const a = ci0[spanFrom[s]!]!;
+      if (a % 4 !== 0 || a + 4 >= lw) continue;
+      let ok = true;
+      for (let i = 0; i < 4 && ok; i++) {
+        const f = spanFrom[s + i]!;
+        ok = ci0[f] === a + i && ci1[f] === a + i + 1;
+      }
+      if (ok) quadStart[s] = 1;
+    }
+  }
 
   for (let y = 0; y < H; y++) {
     const r0 = ri0[y]! * lw;
@@ -97,6 +116,25 @@ export function bilinearArgmax(
       for (let s = 0; s < nSpans; s++) {
         const from = spanFrom[s]!;
         const a = ci0[from]!;
+        if (quadStart[s] === 1) {
+          const k = cls[r0 + a]!;
+          const rep = k * 0x01010101;
+          if (
+            cls32![(r0 + a) >> 2] === rep &&
+            cls32![(r1 + a) >> 2] === rep &&
+            cls[r0 + a + 4] === k &&
+            cls[r1 + a + 4] === k
+          ) {
+            const u = lut[k]!;
+            if (u !== runLabel) {
+              if (runLabel >= 0) out.fill(runLabel, row + runFrom, row + from);
+              runLabel = u;
+              runFrom = from;
+            }
+            s += 3;
+            continue;
+          }
+        }
         const b = ci1[from]!;
         const k = cls[r0 + a]!;
         if (k === cls[r0 + b] && k === cls[r1 + a] && k === cls[r1 + b]) {
