@@ -51,7 +51,7 @@ import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
 
 const { values } = parseArgs({
   options: {
-    models: { type: "string", default: "test/fixtures/models/engine_seg_512x256.onnx,deeplab-synth" },
+    models: { type: "string", default: "deeplab-synth,yolact-synth" },
     frames: { type: "string", default: "60" },
     threads: { type: "string", default: "2" },
     configs: { type: "string", default: "1x2,2x1" },
