@@ -42,6 +42,15 @@ export class RleBuilder {
     return this.total;
   }
 
+  /** Empties the builder for the next mask, keeping its buffer (finish() returns a copy). */
+  reset(): this {
+    this.n = 1;
+    this.counts[0] = 0;
+    this.value = 0;
+    this.total = 0;
+    return this;
+  }
+
   /** Finishes the mask; pads with 0s up to width × height. */
   finish(width: number, height: number): RleMask {
     const size = width * height;

@@ -130,6 +130,9 @@ const scratch = {
   segmentKinds: growable((n) => new Uint8Array(n), 256),
 };
 
+/** The mask being built (one at a time per thread; finish() copies its runs out). */
+const scratchRle = new RleBuilder();
+
 /** First index whose value ≥ v in a non-decreasing array (length if none). */
 function lowerBound(a: Int32Array, v: number): number {
   let lo = 0;
@@ -226,7 +229,7 @@ export function assembleMask(
 ): RleMask {
   const W = t.width;
   const H = t.height;
-  const out = new RleBuilder();
+  const out = scratchRle.reset();
   const { x0, x1, y0, y1 } = crop;
   // Frame ranges whose taps reach inside the crop: i1 ≥ start and i0 ≤ end − 1.
   const fx0 = lowerBound(t.cols.i1, x0);

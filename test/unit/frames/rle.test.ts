@@ -98,4 +98,17 @@ describe("RLE", () => {
     over.push(1, 5);
     expect(() => over.finish(2, 2)).toThrow("RLE runs cover 5 pixels, more than 2x2 = 4");
   });
+
+  it("a reset builder starts a new mask; masks finished before keep their runs", () => {
+    const b = new RleBuilder();
+    for (let i = 0; i < 100; i++) b.push((i % 2) as 0 | 1, 1); // grows past its first buffer
+    const first = b.finish(10, 10);
+    b.reset().push(1, 3);
+    const second = b.finish(2, 2);
+    expect([...second.counts]).toEqual([0, 3, 1]);
+    expect(first.counts.length).toBe(100);
+    expect(first.counts[0]).toBe(1);
+    expect(first.counts.every((c) => c === 1)).toBe(true);
+    expect([...b.reset().finish(1, 1).counts]).toEqual([1]);
+  });
 });
