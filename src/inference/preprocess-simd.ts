@@ -44,6 +44,19 @@ import {
   tee,
 } from "./adapters/wasm-encoder.js";
 
+/** local += by. */
+const advance = (local: number, by: number): number[] => [...get(local), ...i32(by), ...ADD, ...set(local)];
+/** ++counter; continue the loop while counter < limit (a do-while tail). */
+const repeatWhileBelow = (counter: number, limit: number): number[] => [
+  ...get(counter),
+  ...i32(1),
+  ...ADD,
+  ...tee(counter),
+  ...get(limit),
+  ...LT_U,
+  ...BR_IF_LOOP,
+];
+
 const F64 = 0x7c;
 const I32_LOAD = (offset: number): number[] => [0x28, 2, offset];
 const F32_LOAD = (offset: number): number[] => [0x2a, 2, offset];
@@ -129,23 +142,11 @@ const rgb3Body: number[] = [
           ...F32X4_ADD,
           ...V_STORE(16 * q),
         ]),
-        ...get(D[k]!),
-        ...i32(64),
-        ...ADD,
-        ...set(D[k]!),
+        ...advance(D[k]!, 64),
       ];
     }),
-    ...get(SRC),
-    ...i32(48),
-    ...ADD,
-    ...set(SRC),
-    ...get(I),
-    ...i32(1),
-    ...ADD,
-    ...tee(I),
-    ...get(N16),
-    ...LT_U,
-    ...BR_IF_LOOP,
+    ...advance(SRC, 48),
+    ...repeatWhileBelow(I, N16),
   ]),
 ];
 
@@ -190,14 +191,8 @@ const vblendBody: number[] = [
     ...get(B),
     ...F32X4_ADD,
     ...V_STORE(0),
-    ...[T, U, DST].flatMap((p) => [...get(p), ...i32(16), ...ADD, ...set(p)]),
-    ...get(J),
-    ...i32(1),
-    ...ADD,
-    ...tee(J),
-    ...get(N4),
-    ...LT_U,
-    ...BR_IF_LOOP,
+    ...[T, U, DST].flatMap((p) => advance(p, 16)),
+    ...repeatWhileBelow(J, N4),
   ]),
 ];
 
@@ -240,13 +235,7 @@ const hrowBody: number[] = [
       ...F32_DEMOTE_F64,
       ...F32_STORE(0),
     ]),
-    ...get(H_X),
-    ...i32(1),
-    ...ADD,
-    ...tee(H_X),
-    ...get(H_N),
-    ...LT_U,
-    ...BR_IF_LOOP,
+    ...repeatWhileBelow(H_X, H_N),
   ]),
 ];
 

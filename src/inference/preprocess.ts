@@ -265,8 +265,8 @@ export class Preprocessor {
         at = this.srcAt;
       }
       const tab = this.tablesAt;
-      const row = (o: number): number => ROWS_AT + 4 * o;
-      k.hrow(at, width, tab, tab + 4 * width, tab + 8 * width, s0, s1, s2, row(o0), row(o1), row(o2));
+      const r0 = ROWS_AT + 4 * o0;
+      k.hrow(at, width, tab, tab + 4 * width, tab + 8 * width, s0, s1, s2, r0, r0 + 4 * netW, r0 + 8 * netW);
       return slot;
     }
     const { col0, col1, colW } = t;
@@ -339,8 +339,15 @@ export class Preprocessor {
       from = n16 << 4;
       for (let y = 0; y < ph; y++) {
         const o = (place.top + y) * netW + place.left;
-        const at = (c: number): number => this.tensorAt + 4 * (dst[c]! + o);
-        k.rgb3(this.srcAt + 3 * pw * y, n16, at(0), at(1), at(2), RGB3_COEF_AT);
+        const at = this.tensorAt + 4 * o;
+        k.rgb3(
+          this.srcAt + 3 * pw * y,
+          n16,
+          at + 4 * dst[0]!,
+          at + 4 * dst[1]!,
+          at + 4 * dst[2]!,
+          RGB3_COEF_AT,
+        );
       }
     }
     for (let y = 0; y < ph; y++) {
