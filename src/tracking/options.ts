@@ -168,3 +168,8 @@ export function trackerOptions(init: TrackerOptionsInit = {}): TrackerOptions {
   }
   return Object.freeze(o);
 }
+
+/** Whether a tracker with these options reads appearance descriptors (the veto or the recovery gate). */
+export function usesAppearance(o: TrackerOptions): boolean {
+  return o.appearanceMinSimilarity > 0 || o.appearanceRecoveryGate > 0;
+}
