@@ -228,6 +228,8 @@ describe.each(["from the frame", "precomputed"] as const)("ByteTracker with appe
     expect(plain[25]!.get("red")).toBe(2);
     expect(withLooks[25]!.get("red")).toBe(1);
     expect(withLooks[27]!.get("red")).toBe(1);
+    // appearanceMinSimilarity 0 turns appearance off, the recovery by appearance with it.
+    expect(run({ appearanceMinSimilarity: 0 }, 28, scene)[25]!.get("red")).toBe(2);
     // A blue car in the same place is not re-found: it starts a new track.
     const other = run({}, 28, (i) =>
       i < 25 ? scene(i) : [{ det: car("blue", 40 + 4 * i, 110), rgb: BLUE }],
