@@ -49,9 +49,6 @@ interface InstancesFile {
   detections?: JsonInstance[];
 }
 
-/** Per output frame: whether the worker computed appearance descriptors (its timing). */
-const described = new Map<boolean, boolean[]>();
-
 async function run(gt: string, dir: string, tracking: boolean): Promise<void> {
   const config: Config = {
     ...DEFAULT_CONFIG,
@@ -64,15 +61,8 @@ async function run(gt: string, dir: string, tracking: boolean): Promise<void> {
     sinks: { ...DEFAULT_CONFIG.sinks, predDir: dir },
     logging: { level: "silent" },
   };
-  const seen: boolean[] = [];
-  const summary = await runPipeline({
-    config,
-    modelsDir: defaultModelsDir(),
-    log: silentLogger,
-    onOutput: (o) => seen.push(o.result.timings.appearance !== undefined),
-  });
+  const summary = await runPipeline({ config, modelsDir: defaultModelsDir(), log: silentLogger });
   expect(summary.frames).toBe(FRAMES);
-  described.set(tracking, seen);
 }
 
 function apTable(r: EvalResult): Record<string, [number, number]> {
@@ -112,11 +102,6 @@ describe("instance AP of a pipeline run scores the model's detections", () => {
     for (const i of f.instances) {
       expect(dets.some((d) => d.labelId === i.labelId && d.score === i.score)).toBe(true);
     }
-  });
-
-  it("has the workers compute the tracker's appearance descriptors only when tracking", () => {
-    expect(described.get(true)).toEqual(Array<boolean>(FRAMES).fill(true));
-    expect(described.get(false)).toEqual(Array<boolean>(FRAMES).fill(false));
   });
 
   it("gives the same per-class AP with and without tracking", async () => {
