@@ -5,9 +5,7 @@
  * pass/fail test.
  *
  * The frames come with an rgb8 image (each object painted in its own colour), so the default
- * configuration pays for appearance descriptors too. In a pipeline run the inference worker
- * computes them (`Instances.appearances`): the "from the worker" row is the tracker's main-thread
- * cost then, and the line after it what the worker spends on them per frame.
+ * configuration pays for appearance descriptors too.
  *
  * Each configuration runs `--repeat` times over the sequence (fresh tracker each time) after a
  * warm-up; percentiles are over all frames of all passes, "best pass" is the lowest mean (the
@@ -18,13 +16,7 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { RleBuilder } from "../src/frames/rle.js";
-import {
-  makeResult,
-  withAppearances,
-  type RleMask,
-  type SegmentationResult,
-} from "../src/inference/result.js";
-import { detectionAppearances } from "../src/tracking/appearance.js";
+import { makeResult, type RleMask, type SegmentationResult } from "../src/inference/result.js";
 import { ByteTracker, type ImageView, type TrackerOptionsInit } from "../src/tracking/index.js";
 import { Rng } from "../src/synth/rng.js";
 
@@ -86,8 +78,6 @@ interface BenchFrame {
   readonly result: SegmentationResult;
   /** The frame's pixels: every object painted in its own colour (for appearance). */
   readonly image: ImageView;
-  /** `result` with the descriptors the inference worker would attach. */
-  readonly described: SegmentationResult;
 }
 
 function makeFrames(): BenchFrame[] {
@@ -122,46 +112,37 @@ function makeFrames(): BenchFrame[] {
       scores.push(rand() < 0.1 ? 0.2 + rand() * 0.25 : o.score);
       classIds.push(o.cls);
     }
-    const result = makeResult({
-      frameId: f,
-      sourceId: "bench",
-      stampNs: BigInt(f) * 33_333_333n,
-      width: W,
-      height: H,
-      instances: {
-        boxes: Float32Array.from(boxes),
-        scores: Float32Array.from(scores),
-        classIds: Uint8Array.from(classIds),
-        masks,
-      },
-    });
-    const image: ImageView = { width: W, height: H, encoding: "rgb8", data };
     frames.push({
-      result,
-      image,
-      described: withAppearances(result, detectionAppearances(image, result.instances!, 0.1)),
+      result: makeResult({
+        frameId: f,
+        sourceId: "bench",
+        stampNs: BigInt(f) * 33_333_333n,
+        width: W,
+        height: H,
+        instances: {
+          boxes: Float32Array.from(boxes),
+          scores: Float32Array.from(scores),
+          classIds: Uint8Array.from(classIds),
+          masks,
+        },
+      }),
+      image: { width: W, height: H, encoding: "rgb8", data },
     });
   }
   return frames;
 }
 
-/** Where the tracker's appearance descriptors come from: the frame, the worker, or nowhere. */
-type Looks = "frame" | "worker" | "none";
-
 function measure(
   frames: BenchFrame[],
   opts: TrackerOptionsInit,
-  looks: Looks,
+  withImage: boolean,
 ): { ms: number[]; tracks: number } {
   const t = new ByteTracker(opts);
   const ms: number[] = [];
   let last = 0;
   for (const fr of frames) {
     const t0 = performance.now();
-    const out =
-      looks === "worker"
-        ? t.update(fr.described)
-        : t.update(fr.result, looks === "frame" ? fr.image : undefined);
+    const out = t.update(fr.result, withImage ? fr.image : undefined);
     ms.push(performance.now() - t0);
     last = out.instances?.count ?? 0;
   }
@@ -179,19 +160,18 @@ console.log(
     runs.reduce((a, b) => a + b, 0) / runs.length,
   )}`,
 );
-for (const [name, opts, looks] of [
-  ["defaults, with the frame (appearance)  ", {}, "frame"],
-  ["defaults, descriptors from the worker  ", {}, "worker"],
-  ["mask-aware (maskIouWeight 0.5), no frame", {}, "none"],
-  ["box only   (maskIouWeight 0), no frame ", { maskIouWeight: 0 }, "none"],
-  ["no overlap resolution, no frame        ", { resolveOverlaps: false }, "none"],
-] as [string, TrackerOptionsInit, Looks][]) {
-  measure(frames, opts, looks); // warm-up
+for (const [name, opts, withImage] of [
+  ["defaults, with the frame (appearance)", {}, true],
+  ["mask-aware (maskIouWeight 0.5), no frame", {}, false],
+  ["box only   (maskIouWeight 0), no frame ", { maskIouWeight: 0 }, false],
+  ["no overlap resolution, no frame        ", { resolveOverlaps: false }, false],
+] as [string, TrackerOptionsInit, boolean][]) {
+  measure(frames, opts, withImage); // warm-up
   const all: number[] = [];
   let best = Infinity;
   let tracks = 0;
   for (let r = 0; r < REPEAT; r++) {
-    const m = measure(frames, opts, looks);
+    const m = measure(frames, opts, withImage);
     all.push(...m.ms);
     best = Math.min(best, m.ms.reduce((a, b) => a + b, 0) / m.ms.length);
     tracks = m.tracks;
@@ -200,20 +180,5 @@ for (const [name, opts, looks] of [
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
   console.log(
     `${name}  mean ${mean.toFixed(3)} (best pass ${best.toFixed(3)}) ms  p50 ${pct(s, 50).toFixed(3)}  p95 ${pct(s, 95).toFixed(3)}  max ${s[s.length - 1]!.toFixed(3)} ms/frame  (${tracks} instances out in the last frame; target ≤ 2 ms)`,
-  );
-}
-{
-  // What the inference worker spends on the descriptors (detectionAppearances) per frame.
-  const ms: number[] = [];
-  for (let r = 0; r < REPEAT; r++) {
-    for (const fr of frames) {
-      const t0 = performance.now();
-      detectionAppearances(fr.image, fr.result.instances!, 0.1);
-      ms.push(performance.now() - t0);
-    }
-  }
-  const s = ms.sort((a, b) => a - b);
-  console.log(
-    `descriptors in the worker (detectionAppearances, every detection ≥ 0.1)  mean ${(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(3)} ms  p50 ${pct(s, 50).toFixed(3)}  p95 ${pct(s, 95).toFixed(3)} ms/frame`,
   );
 }

@@ -51,12 +51,6 @@ export interface EngineOptions {
    * it, nice 5 also yields to other processes' nice-0 threads. 0 leaves the priority alone.
    */
   readonly workerNice?: number;
-  /**
-   * When set, each result's tracker input (`detections`, else `instances`) carries the appearance
-   * descriptors of the detections scoring at least this (`Instances.appearances`), computed in
-   * the worker beside the frame's pixels rather than by the tracker on the main thread.
-   */
-  readonly appearanceMinScore?: number;
   readonly log?: Logger;
   /** Per-frame faults (inference-failed, worker-crashed). */
   readonly onProblem?: (p: Problem) => void;
@@ -170,9 +164,6 @@ export class InferenceEngine implements AsyncDisposable {
       ...(this.opts.intraOpThreads !== undefined ? { intraOpThreads: this.opts.intraOpThreads } : {}),
       nice: this.opts.workerNice ?? DEFAULT_WORKER_NICE,
       workerIndex: index,
-      ...(this.opts.appearanceMinScore !== undefined
-        ? { appearanceMinScore: this.opts.appearanceMinScore }
-        : {}),
       testHooks: this.opts.testHooks === true,
     };
     const { url, options } = workerScript();

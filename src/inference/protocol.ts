@@ -16,11 +16,6 @@ export interface WorkerInit {
   /** Nice increment for the worker thread (and the ORT pool threads it creates); 0 leaves it. */
   readonly nice: number;
   readonly workerIndex: number;
-  /**
-   * When set, the worker also computes the tracker's appearance descriptors of the detections
-   * scoring at least this (`Instances.appearances`).
-   */
-  readonly appearanceMinScore?: number;
   /** Enables test-only hooks (deliberate crashes). */
   readonly testHooks: boolean;
 }

@@ -29,12 +29,6 @@ export interface Instances {
   readonly masks: readonly RleMask[];
   /** count, filled by the tracker. */
   readonly trackIds?: Int32Array;
-  /**
-   * count rows of equal length: each detection's appearance descriptor for the tracker
-   * (tracking/appearance.ts), computed in the inference worker beside the frame's pixels; a row
-   * of zeros where there is none. Read by the tracker only; its output does not carry them.
-   */
-  readonly appearances?: Float32Array;
 }
 
 export interface SegmentationResult {
@@ -64,7 +58,6 @@ export interface InstancesInit {
   readonly classIds: Uint8Array;
   readonly masks: readonly RleMask[];
   readonly trackIds?: Int32Array;
-  readonly appearances?: Float32Array;
 }
 
 export interface ResultInit {
@@ -133,15 +126,6 @@ export function makeInstances(init: InstancesInit, frame?: { width: number; heig
     expectType("instances trackIds", init.trackIds, Int32Array);
     expectLength("instances trackIds", init.trackIds.length, count, `count ${count}`);
   }
-  if (init.appearances !== undefined) {
-    expectType("instances appearances", init.appearances, Float32Array);
-    const n = init.appearances.length;
-    if (count === 0 ? n !== 0 : n === 0 || n % count !== 0) {
-      throw new RangeError(
-        `instances appearances has length ${n}, expected count ${count} rows of equal length`,
-      );
-    }
-  }
   const b = init.boxes;
   for (let i = 0; i < count; i++) {
     const o = 4 * i;
@@ -161,7 +145,6 @@ export function makeInstances(init: InstancesInit, frame?: { width: number; heig
     classIds: init.classIds,
     masks: Object.freeze([...init.masks]),
     ...(init.trackIds !== undefined ? { trackIds: init.trackIds } : {}),
-    ...(init.appearances !== undefined ? { appearances: init.appearances } : {}),
   };
   return Object.freeze(out);
 }
@@ -229,19 +212,6 @@ export function makeResult(init: ResultInit): SegmentationResult {
     timings: Object.freeze(timings),
   };
   return Object.freeze(out);
-}
-
-/**
- * A copy of `result` whose tracker input — `detections` when present, else `instances` — carries
- * `appearances` (checked as `makeInstances` checks it; masks are not checked again).
- */
-export function withAppearances(result: SegmentationResult, appearances: Float32Array): SegmentationResult {
-  const key = result.detections !== undefined ? "detections" : "instances";
-  const target = result[key];
-  if (target === undefined) {
-    throw new TypeError(`result of frame ${result.frameId} has no instances to describe`);
-  }
-  return Object.freeze({ ...result, [key]: makeInstances({ ...target, appearances }) });
 }
 
 /** A copy of `result` whose instances carry `trackIds` (length = instance count). */

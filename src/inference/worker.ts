@@ -19,8 +19,6 @@ import {
   type WorkerInit,
 } from "./protocol.js";
 import { openSession, toOutputs } from "./session.js";
-import { withAppearances, type SegmentationResult } from "./result.js";
-import { appearanceSupported, detectionAppearances, type ImageView } from "../tracking/appearance.js";
 
 /**
  * Inference worker: owns one ORT session. Per frame: preprocess (into a reused tensor) →
@@ -91,21 +89,6 @@ function preallocatedOutput(
   return { name, dims, view, tensor: new ort.Tensor("float32", view, dims) };
 }
 
-/**
- * `result` with the tracker's appearance descriptors of its detections (`Instances.appearances`)
- * when `minScore` is set and the masks fit the frame; else `result` itself.
- */
-function describe(
-  result: SegmentationResult,
-  image: ImageView,
-  minScore: number | undefined,
-): SegmentationResult {
-  const target = result.detections ?? result.instances;
-  if (minScore === undefined || target === undefined) return result;
-  if (!appearanceSupported(image, result.width, result.height)) return result;
-  return withAppearances(result, detectionAppearances(image, target, minScore));
-}
-
 async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Promise<void> {
   const m = init.model.manifest;
   // Before the session exists, so its intra-op threads inherit the priority.
@@ -158,9 +141,8 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
     }
     try {
       const f = req.frame;
-      const image = { ...f, data: new Uint8Array(req.slot, 0, req.length) };
       const t0 = performance.now();
-      const geometry = pre.run(image);
+      const geometry = pre.run({ ...f, data: new Uint8Array(req.slot, 0, req.length) });
       const t1 = performance.now();
       // (A view detached by a later memory growth is not handed to ORT again.)
       const into = prealloc !== undefined && prealloc.view.byteLength > 0 ? prealloc : undefined;
@@ -181,15 +163,10 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         opts,
       );
       const t3 = performance.now();
-      const timings: Record<string, number> = {
-        ...decoded.timings,
-        preprocess: t1 - t0,
-        run: t2 - t1,
-        postprocess: t3 - t2,
+      const result = {
+        ...decoded,
+        timings: { ...decoded.timings, preprocess: t1 - t0, run: t2 - t1, postprocess: t3 - t2 },
       };
-      const described = describe(decoded, image, init.appearanceMinScore);
-      if (described !== decoded) timings.appearance = performance.now() - t3;
-      const result = { ...described, timings };
       post(port, { type: "result", seq: req.seq, result }, transferables(result));
     } catch (e) {
       post(port, { type: "failed", seq: req.seq, error: errorInfo(e) });

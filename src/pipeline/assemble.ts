@@ -7,7 +7,7 @@ import { makeResult, type SegmentationResult } from "../inference/result.js";
 import { PredictionWriter } from "../sinks/predictions.js";
 import type { Output, Sink } from "../sinks/sink.js";
 import { openSource } from "../sources/open.js";
-import { MultiSourceTracker, usesAppearance } from "../tracking/index.js";
+import { MultiSourceTracker } from "../tracking/index.js";
 import { paced } from "../sources/paced.js";
 import type { FrameSource } from "../sources/source.js";
 import type { Logger } from "../util/logger.js";
@@ -127,12 +127,6 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       if (config.tracking.enabled) return withDetections(model, config.tracking.lowScoreThreshold);
       return model;
     });
-    const writesPredictions = config.sinks.predDir !== null;
-    const { enabled, ...trackingOptions } = config.tracking;
-    const tracker = enabled ? new MultiSourceTracker(trackingOptions) : undefined;
-    // The tracker's appearance descriptors are computed in the inference workers, which hold
-    // each frame's pixels and masks, rather than on the main thread.
-    const describe = tracker !== undefined && usesAppearance(tracker.options);
     for (const model of models) {
       const engine = await InferenceEngine.create({
         model,
@@ -141,13 +135,16 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         workers: config.workers,
         workerNice: config.workerNice,
         intraOpThreads: config.providerOptions.cpu.intraOpThreads,
-        ...(describe ? { appearanceMinScore: tracker.options.lowScoreThreshold } : {}),
         log,
       });
       log.info({ model: model.name, provider: engine.selectedProvider }, "model loaded");
       res.engines.push({ model, engine });
     }
     if (config.sinks.predDir !== null) res.sinks.push(new PredictionWriter(config.sinks.predDir));
+
+    const writesPredictions = config.sinks.predDir !== null;
+    const { enabled, ...trackingOptions } = config.tracking;
+    const tracker = enabled ? new MultiSourceTracker(trackingOptions) : undefined;
     const stages: Stages = {
       infer: async (frame: Frame): Promise<SegmentationResult> => {
         if (res.engines.length === 1) return res.engines[0]!.engine.infer(frame);

@@ -16,8 +16,7 @@
  * bench/tracking.ts for the sampled figure.
  */
 import type { Encoding } from "../frames/frame.js";
-import type { Instances } from "../inference/result.js";
-import { rleToSpans, type DetectionMasks, type SpanMask } from "./similarity.js";
+import type { DetectionMasks, SpanMask } from "./similarity.js";
 
 /** The pixels the descriptors are computed from (a `Frame` is one). */
 export interface ImageView {
@@ -184,81 +183,33 @@ export function blendAppearance(track: Float32Array, det: Float32Array, momentum
 export const BORDER_PX = 1;
 
 /**
- * Whether detection `d`'s box touches the frame's border. A truncated detection has no
- * descriptor: the colours of its visible part change as it enters or leaves the view
- * (measured: a car leaving through a corner fell from 0.96 to 0.80 similarity with its own
- * track in one frame while its mask IoU stayed 0.63), so it neither vetoes a match nor updates
- * its track's descriptor.
- */
-function truncated(boxes: Float32Array, d: number, width: number, height: number): boolean {
-  const o = 4 * d;
-  return (
-    boxes[o]! < BORDER_PX ||
-    boxes[o + 1]! < BORDER_PX ||
-    boxes[o + 2]! > width - BORDER_PX ||
-    boxes[o + 3]! > height - BORDER_PX
-  );
-}
-
-/**
- * The descriptors of every detection in `instances` scoring at least `minScore`, as
- * `instances.count` rows of APPEARANCE_LENGTH floats; a row of zeros where there is none
- * (truncated by the border, too few pixels, or scored below `minScore`). The inference worker
- * computes these (it holds the frame and the masks) so the tracker on the main thread does not:
- * `Instances.appearances`. `image` must fit the masks (`appearanceSupported`).
- */
-export function detectionAppearances(image: ImageView, instances: Instances, minScore: number): Float32Array {
-  const n = instances.count;
-  const out = new Float32Array(n * APPEARANCE_LENGTH);
-  for (let d = 0; d < n; d++) {
-    if (!(instances.scores[d]! >= minScore)) continue;
-    if (truncated(instances.boxes, d, image.width, image.height)) continue;
-    maskAppearance(
-      image,
-      rleToSpans(instances.masks[d]!),
-      out.subarray(d * APPEARANCE_LENGTH, (d + 1) * APPEARANCE_LENGTH),
-    );
-  }
-  return out;
-}
-
-/**
- * Per-detection appearance descriptors: the rows of `precomputed` (`Instances.appearances`, from
- * the inference worker) when given, else computed from `image` on first use. Truncated
- * detections (see `truncated`) have none.
+ * Per-detection appearance descriptors, computed on first use. A detection whose box touches the
+ * frame's border has none: it is truncated, and the colours of its visible part change as it
+ * enters or leaves the view (measured: a car leaving through a corner fell from 0.96 to 0.80
+ * similarity with its own track in one frame while its mask IoU stayed 0.63), so it neither
+ * vetoes a match nor updates its track's descriptor.
  */
 export class DetectionAppearances {
   private readonly cache: (Float32Array | null | undefined)[];
   constructor(
-    private readonly image: ImageView | undefined,
+    private readonly image: ImageView,
     private readonly masks: DetectionMasks,
     private readonly boxes: Float32Array,
     count: number,
-    private readonly precomputed?: Float32Array,
   ) {
-    if (precomputed !== undefined && precomputed.length !== count * APPEARANCE_LENGTH) {
-      throw new RangeError(
-        `appearance: precomputed descriptors have length ${precomputed.length}, expected ` +
-          `${count * APPEARANCE_LENGTH} (${count} detections x ${APPEARANCE_LENGTH})`,
-      );
-    }
-    if (precomputed === undefined && image === undefined) {
-      throw new TypeError("appearance: neither an image nor precomputed descriptors given");
-    }
     this.cache = new Array<Float32Array | null | undefined>(count);
   }
   get(d: number): Float32Array | null {
     let a = this.cache[d];
     if (a === undefined) {
-      if (this.precomputed !== undefined) {
-        const row = this.precomputed.subarray(d * APPEARANCE_LENGTH, (d + 1) * APPEARANCE_LENGTH);
-        a = halfPresent(row, 0) || halfPresent(row, BINS) ? row : null;
-      } else {
-        const image = this.image!;
-        a = truncated(this.boxes, d, image.width, image.height)
-          ? null
-          : maskAppearance(image, this.masks.get(d));
-      }
+      const b = this.boxes;
+      const o = 4 * d;
+      const truncated =
+        b[o]! < BORDER_PX ||
+        b[o + 1]! < BORDER_PX ||
+        b[o + 2]! > this.image.width - BORDER_PX ||
+        b[o + 3]! > this.image.height - BORDER_PX;
+      a = truncated ? null : maskAppearance(this.image, this.masks.get(d));
       this.cache[d] = a;
     }
     return a;

@@ -70,7 +70,7 @@ export interface TrackerOptions {
   readonly recoveryGate: number;
   /**
    * Appearance (colour histograms under the masks, see appearance.ts; used only when the
-   * detections carry their descriptors or the tracker is given the frame's pixels): a track and a detection whose descriptors are both
+   * tracker is given the frame's pixels): a track and a detection whose descriptors are both
    * known and whose similarity (Bhattacharyya, 0–1) is below this are never matched. Measured
    * on the synthetic city: the same object from frame to frame 0.87 (1st percentile), 0.99
    * (median); other objects of the same class 0.77 (median). 0.85 was the best of 0.7–0.9 on

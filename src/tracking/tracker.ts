@@ -55,10 +55,8 @@
  * lost tracks on one scale (a lost track's stale mask lowers its score, which is the intended
  * bias toward tracks seen in the latest frame).
  *
- * Appearance (when `appearanceMinSimilarity` > 0 and the detections carry their descriptors —
- * `Instances.appearances`, computed by the inference worker — or `update` is given the frame's
- * pixels): each detection's colour histograms under its mask (appearance.ts), computed on first
- * use when not given; a track
+ * Appearance (when `update` is given the frame's pixels and `appearanceMinSimilarity` > 0): each
+ * detection's colour histograms under its mask (appearance.ts), computed on first use; a track
  * keeps a running blend (`appearanceMomentum`) of its matched detections'. In steps 2 and 3 a
  * pair whose descriptors are both known and less alike than `appearanceMinSimilarity` is never
  * admitted: a neighbour of another colour does not take the track of an object that vanished.
@@ -203,13 +201,10 @@ export class ByteTracker {
       else if (s >= o.lowScoreThreshold) low.push(i);
     }
     const masks = new DetectionMasks(inst.masks);
-    const looks = !usesAppearance(o)
-      ? null
-      : inst.appearances !== undefined
-        ? new DetectionAppearances(undefined, masks, inst.boxes, n, inst.appearances)
-        : image !== undefined && appearanceSupported(image, result.width, result.height)
-          ? new DetectionAppearances(image, masks, inst.boxes, n)
-          : null;
+    const looks =
+      image !== undefined && usesAppearance(o) && appearanceSupported(image, result.width, result.height)
+        ? new DetectionAppearances(image, masks, inst.boxes, n)
+        : null;
     const trackOf = new Int32Array(n).fill(0); // det → track id (0 = none)
     const matched = new Set<Track>();
     const take = (t: Track, d: number): void => {

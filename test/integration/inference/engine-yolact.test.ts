@@ -16,8 +16,6 @@ import { Preprocessor } from "../../../src/inference/preprocess.js";
 import type { RleMask, SegmentationResult } from "../../../src/inference/result.js";
 import { toOutputs } from "../../../src/inference/session.js";
 import { SynthSequence, sequenceSeed } from "../../../src/synth/index.js";
-import { APPEARANCE_LENGTH, detectionAppearances } from "../../../src/tracking/appearance.js";
-import { withDetections } from "../../../src/pipeline/assemble.js";
 
 const model = resolveModel("yolact-synth", defaultModelsDir());
 const W = 1024;
@@ -36,11 +34,9 @@ const frames: Frame[] = [0, 2].map((id) =>
 );
 
 let engine: InferenceEngine | undefined;
-let described: InferenceEngine | undefined;
 let session: ort.InferenceSession | undefined;
 afterAll(async () => {
   await engine?.dispose();
-  await described?.dispose();
   await session?.release();
   useProtoDotSimd(true);
 });
@@ -95,31 +91,5 @@ describe("bundled YOLACT in the worker (prototypes written into the mask kernel'
       }
     }
     expect(masks).toBeGreaterThan(8);
-  });
-});
-
-describe("appearance descriptors computed in the worker (appearanceMinScore)", () => {
-  it("attaches to the ranked detections the descriptors this thread computes from the frame", async () => {
-    described = await InferenceEngine.create({
-      model: withDetections(model, 0.1),
-      providers: ["cpu"],
-      intraOpThreads: 1,
-      appearanceMinScore: 0.1,
-    });
-    let rows = 0;
-    for (const f of frames) {
-      const r = await described.infer(f);
-      const det = r.detections!;
-      expect(r.instances!.appearances).toBeUndefined();
-      expect(det.appearances!.length).toBe(det.count * APPEARANCE_LENGTH);
-      expect(Array.from(det.appearances!)).toEqual(Array.from(detectionAppearances(f, det, 0.1)));
-      expect(r.timings.appearance).toBeGreaterThan(0);
-      for (let d = 0; d < det.count; d++) {
-        if (det.appearances!.subarray(d * APPEARANCE_LENGTH, (d + 1) * APPEARANCE_LENGTH).some((v) => v > 0))
-          rows++;
-      }
-    }
-    // Most detections are inside the frame and have a descriptor.
-    expect(rows).toBeGreaterThan(8);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeRle } from "../../../src/frames/rle.js";
-import { makeInstances, withAppearances, type SegmentationResult } from "../../../src/inference/result.js";
+import type { SegmentationResult } from "../../../src/inference/result.js";
 import {
   APPEARANCE_LENGTH,
   appearanceSimilarity,
@@ -11,13 +11,7 @@ import {
   type ImageView,
   type TrackerOptionsInit,
 } from "../../../src/tracking/index.js";
-import {
-  detectionAppearances,
-  DetectionAppearances,
-  LEVELS,
-  MIN_HALF_PIXELS,
-} from "../../../src/tracking/appearance.js";
-import { DetectionMasks } from "../../../src/tracking/similarity.js";
+import { LEVELS, MIN_HALF_PIXELS } from "../../../src/tracking/appearance.js";
 import { CAR, ellipse, frame, idsByTag, type Det } from "./scene.js";
 
 const W = 320;
@@ -149,11 +143,7 @@ describe("maskAppearance", () => {
   });
 });
 
-/**
- * Each scenario twice: the tracker computing descriptors from the frame it is given, and reading
- * them from the detections (`Instances.appearances`, what the inference worker attaches).
- */
-describe.each(["from the frame", "precomputed"] as const)("ByteTracker with appearance %s", (mode) => {
+describe("ByteTracker with appearance", () => {
   const RED = [220, 30, 30] as const;
   const BLUE = [30, 60, 220] as const;
   const NO_APPEARANCE: TrackerOptionsInit = { appearanceMinSimilarity: 0, appearanceRecoveryGate: 0 };
@@ -173,10 +163,7 @@ describe.each(["from the frame", "precomputed"] as const)("ByteTracker with appe
         { w: W, h: H, index: i },
       );
       const image = paint(s.map((x) => ({ mask: x.det.mask, rgb: x.rgb })));
-      const r =
-        mode === "precomputed"
-          ? t.update(withAppearances(input, detectionAppearances(image, input.instances!, 0)))
-          : t.update(input, image);
+      const r = t.update(input, image);
       out.push(
         idsByTag(
           input,
@@ -249,69 +236,5 @@ describe.each(["from the frame", "precomputed"] as const)("ByteTracker with appe
     const ids = run({}, 14, scene);
     expect(ids[9]!.get("car")).toBe(1);
     expect(ids.slice(10).map((m) => m.get("car"))).toEqual([1, 1, 1, 1]);
-  });
-});
-
-describe("detectionAppearances (the inference worker's descriptors)", () => {
-  const boxOf = (x0: number, y0: number, x1: number, y1: number) => [x0, y0, x1, y1];
-  // Three detections: inside the frame, touching the left border, and scored below minScore.
-  const masks = [rect(10, 20, 30, 40), rect(0, 50, 20, 70), rect(100, 20, 130, 60)];
-  const img = paint([
-    { mask: rect(10, 20, 30, 30), rgb: [255, 0, 0] },
-    { mask: rect(10, 30, 30, 40), rgb: [0, 0, 255] },
-    { mask: masks[1]!, rgb: [0, 255, 0] },
-    { mask: masks[2]!, rgb: [200, 200, 0] },
-  ]);
-  const inst = makeInstances({
-    boxes: new Float32Array([...boxOf(10, 20, 30, 40), ...boxOf(0, 50, 20, 70), ...boxOf(100, 20, 130, 60)]),
-    scores: new Float32Array([0.9, 0.8, 0.05]),
-    classIds: new Uint8Array([26, 26, 24]),
-    masks: masks.map((m) => encodeRle(m, W, H)),
-  });
-
-  it("writes one row per detection: the mask's descriptor, or zeros when truncated or below minScore", () => {
-    const rows = detectionAppearances(img, inst, 0.1);
-    expect(rows.length).toBe(3 * APPEARANCE_LENGTH);
-    expect([...rows.subarray(0, APPEARANCE_LENGTH)]).toEqual([...maskAppearance(img, spans(masks[0]!))!]);
-    expect(rows.subarray(APPEARANCE_LENGTH).every((v) => v === 0)).toBe(true);
-    // At minScore 0 the low-scored one gets its descriptor; the truncated one still none.
-    const all = detectionAppearances(img, inst, 0);
-    expect([...all.subarray(2 * APPEARANCE_LENGTH)]).toEqual([...maskAppearance(img, spans(masks[2]!))!]);
-    expect(all.subarray(APPEARANCE_LENGTH, 2 * APPEARANCE_LENGTH).every((v) => v === 0)).toBe(true);
-  });
-
-  it("is what the tracker computes itself, row for row", () => {
-    const rows = detectionAppearances(img, inst, 0);
-    const given = new DetectionAppearances(undefined, new DetectionMasks(inst.masks), inst.boxes, 3, rows);
-    const own = new DetectionAppearances(img, new DetectionMasks(inst.masks), inst.boxes, 3);
-    for (let d = 0; d < 3; d++) {
-      const a = given.get(d);
-      const b = own.get(d);
-      expect(a === null ? null : [...a]).toEqual(b === null ? null : [...b]);
-    }
-    expect(given.get(1)).toBeNull();
-  });
-
-  it("rejects descriptors of the wrong length, naming both lengths", () => {
-    expect(
-      () =>
-        new DetectionAppearances(
-          undefined,
-          new DetectionMasks(inst.masks),
-          inst.boxes,
-          3,
-          new Float32Array(128),
-        ),
-    ).toThrow(
-      new RangeError(
-        `appearance: precomputed descriptors have length 128, expected ${3 * APPEARANCE_LENGTH} (3 detections x ${APPEARANCE_LENGTH})`,
-      ),
-    );
-    expect(() => makeInstances({ ...inst, appearances: new Float32Array(7) })).toThrow(
-      new RangeError("instances appearances has length 7, expected count 3 rows of equal length"),
-    );
-    expect(() =>
-      makeInstances({ ...inst, appearances: new Float64Array(384) as unknown as Float32Array }),
-    ).toThrow(new TypeError("instances appearances must be a Float32Array, got Float64Array"));
   });
 });
