@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, one after the other, each in its own Node process so one
  * bench's heap, workers and ORT sessions cannot disturb the next one's figures.
  *
- *   npm run bench                      # synth, tracking, inference, pipeline
+ *   npm run bench                      # synth, tracking, inference, pipeline, overload
  *   npm run bench -- inference pipeline  # only these, in this order
  *
  * Figures and ratios only, never pass/fail: the exit code is non-zero only when a bench
@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["synth", "tracking", "inference", "pipeline"] as const;
+const BENCHES = ["synth", "tracking", "inference", "pipeline", "overload"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 function isBench(name: string): name is BenchName {

@@ -37,7 +37,11 @@ export interface GraphOptions {
   readonly sources: readonly FrameSource[];
   readonly policyFor: (source: FrameSource) => Policy;
   readonly stages: Stages;
-  /** Frames in the graph per source (inference + lossless sinks). Workers + 1 keeps a worker fed. */
+  /**
+   * Frames in the graph per source (inference + lossless sinks) for live (latest-wins) sources.
+   * One per worker keeps frame age lowest: a frame that would queue in a worker behind the
+   * running one waits in the policy's slot instead, where newer frames replace it.
+   */
   readonly maxInFlight: number;
   /**
    * The same bound for lossless (replay) sources, where latency does not matter but throughput
