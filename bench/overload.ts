@@ -18,7 +18,11 @@
  * a pass/fail test.
  *
  *   node --import tsx bench/overload.ts [--models A,B] [--seconds S] [--factor F] [--size WxH]
- *                                       [--workers N] [--threads N] [--probe N]
+ *                                       [--workers N] [--threads N] [--probe N] [--in-flight N]
+ *
+ * `--in-flight` (default: the workers, what `segstream run` uses for live sources) sets how
+ * many frames the graph holds at once; workers + 1 queues one frame in a worker behind the
+ * running one, which is what segstream did before 2026-11-29 (frame age ≈ 3 inference times).
  */
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
@@ -41,6 +45,8 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1" },
     threads: { type: "string", default: "2" },
     probe: { type: "string", default: "30" },
+    /** Frames in the graph at once; default: the workers, as `segstream run` for live sources. */
+    "in-flight": { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -49,6 +55,7 @@ const [W, H] = values.size.split("x").map(Number) as [number, number];
 const WORKERS = Number(values.workers);
 const THREADS = Number(values.threads);
 const PROBE = Number(values.probe);
+const IN_FLIGHT = values["in-flight"] !== undefined ? Number(values["in-flight"]) : WORKERS;
 for (const [name, v] of [
   ["--seconds", SECONDS],
   ["--factor", FACTOR],
@@ -57,6 +64,7 @@ for (const [name, v] of [
   ["--workers", WORKERS],
   ["--threads", THREADS],
   ["--probe", PROBE],
+  ["--in-flight", IN_FLIGHT],
 ] as const) {
   if (!(Number.isFinite(v) && v > 0)) {
     console.error(`bench/overload: ${name} must be a positive number, got ${String(v)}`);
@@ -144,7 +152,7 @@ async function overload(name: string): Promise<void> {
         },
         track: (r, f) => (tracker !== undefined ? tracker.update(r, { image: f }) : r),
       },
-      maxInFlight: WORKERS, // as segstream run for live sources (assemble.ts)
+      maxInFlight: IN_FLIGHT,
       maxFrames: 0,
       losslessSinks: [],
       lossySinks: [],
@@ -173,7 +181,8 @@ async function overload(name: string): Promise<void> {
     });
     console.log(
       `model ${name} (input ${resolved.manifest.input.width}x${resolved.manifest.input.height}), frames ${W}x${H}, ` +
-        `${WORKERS}x${Math.max(1, Math.floor(THREADS / WORKERS))} threads, CPU, latest-wins${tracker ? ", tracking" : ""}`,
+        `${WORKERS}x${Math.max(1, Math.floor(THREADS / WORKERS))} threads, CPU, latest-wins, ${IN_FLIGHT} in flight` +
+        `${tracker ? ", tracking" : ""}`,
     );
     console.log(
       `  inference alone (pre+run+post) p50 ${inferP50.toFixed(1)} ms → ${modelFps.toFixed(1)} frames/s; ` +
