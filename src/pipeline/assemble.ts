@@ -189,7 +189,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       stages,
       // Live (latest-wins): one frame per worker. The next frame waits in the policy's slot,
       // where newer frames replace it, not in a worker's queue behind the running one: frame
-      // age p99 ≈ 1.5 instead of ≈ 3 inference times under overload (bench/overload.ts).
+      // age p99 ≈ 1.8 instead of ≈ 3.4 inference times under overload (bench/overload.ts).
       maxInFlight: config.workers,
       maxInFlightLossless: 2 * config.workers + 1,
       maxFrames: config.maxFrames,

@@ -33,7 +33,6 @@ export { ByteTracker, type TrackInfo } from "./tracker.js";
 export {
   DEFAULT_TRACKER_OPTIONS,
   trackerOptions,
-  usesAppearance,
   type TrackerOptions,
   type TrackerOptionsInit,
 } from "./options.js";
