@@ -18,7 +18,7 @@ import {
   type ProvidersConfig,
 } from "./providers.js";
 import type { SegmentationResult } from "./result.js";
-import { workerScript } from "./worker-script.js";
+import { workerScript } from "../util/worker-script.js";
 
 export { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
 
@@ -166,7 +166,7 @@ export class InferenceEngine implements AsyncDisposable {
       workerIndex: index,
       testHooks: this.opts.testHooks === true,
     };
-    const { url, options } = workerScript();
+    const { url, options } = workerScript("worker", import.meta.url);
     const worker = new Worker(url, { ...options, workerData: init, name: `segstream-inference-${index}` });
     const slotCount = Math.max(1, this.opts.maxInFlightPerWorker ?? 2);
     const handle: Handle = {

@@ -84,6 +84,30 @@ afterAll(async () => {
 });
 
 describe("mcap source (ROS 2, real MCAP files)", () => {
+  it("reads the same events in a worker thread (the default) as in this thread", async () => {
+    for (const topic of ["/cam/image_raw", "/cam/compressed"]) {
+      const inWorker = await collect(await openMcapSource(file, { topic }));
+      const here = await collect(await openMcapSource(file, { topic, readInWorker: false }));
+      expect(inWorker.frames.length).toBeGreaterThan(0);
+      expect(inWorker.frames.map((f) => ({ ...f, data: Buffer.from(f.data).toString("hex") }))).toEqual(
+        here.frames.map((f) => ({ ...f, data: Buffer.from(f.data).toString("hex") })),
+      );
+      expect(inWorker.problems).toEqual(here.problems);
+    }
+  });
+
+  it("stops its reader thread when the consumer stops early", async () => {
+    const src = await openMcapSource(file, { topic: "/cam/image_raw" });
+    const it = src.events()[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    await it.return?.(undefined);
+    await src.close();
+    // A fresh replay of the same file still reads every event.
+    const again = await collect(await openMcapSource(file, { topic: "/cam/image_raw" }));
+    expect(again.frames.length + again.problems.length).toBe(6);
+  });
+
   it("parses FILE#TOPIC specs", () => {
     expect(parseMcapSpec("a/b.mcap#/cam/image_raw")).toEqual({ path: "a/b.mcap", topic: "/cam/image_raw" });
     expect(parseMcapSpec("a/b.mcap")).toEqual({ path: "a/b.mcap", topic: undefined });
