@@ -39,6 +39,8 @@ export function mcapWorkerSource(
   const input = `mcap:${path}#${topic}`;
   let worker: Worker | undefined;
   let closed = false;
+  /** Wakes the consumer waiting for the worker's next message (or for `close`). */
+  let wake: (() => void) | undefined;
 
   async function* events(): AsyncGenerator<SourceEvent> {
     const { url, options } = workerScript("mcap-worker", import.meta.url);
@@ -46,7 +48,6 @@ export function mcapWorkerSource(
     const w = new Worker(url, { ...options, workerData: init, name: "segstream-mcap-reader" });
     worker = w;
     const inbox: FromMcapWorker[] = [];
-    let wake: (() => void) | undefined;
     const deliver = (m: FromMcapWorker): void => {
       inbox.push(m);
       wake?.();
@@ -62,9 +63,10 @@ export function mcapWorkerSource(
     for (let i = 0; i < READ_AHEAD; i++) request();
     try {
       while (!closed) {
-        while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+        while (inbox.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
         wake = undefined;
-        const m = inbox.shift()!;
+        const m = inbox.shift();
+        if (m === undefined) break; // closed
         if (m.type === "end") break;
         if (m.type === "failed") {
           yield problem("read-failed", input, `cannot read further: ${m.message}`, { sourceId });
@@ -92,6 +94,7 @@ export function mcapWorkerSource(
     events,
     close: async () => {
       closed = true;
+      wake?.();
       await worker?.terminate();
     },
   };

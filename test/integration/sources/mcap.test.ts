@@ -103,6 +103,16 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
     expect(first.done).toBe(false);
     await it.return?.(undefined);
     await src.close();
+    // close() while the consumer waits for the next event ends the replay.
+    const src2 = await openMcapSource(file, { topic: "/cam/image_raw" });
+    const it2 = src2.events()[Symbol.asyncIterator]();
+    expect((await it2.next()).done).toBe(false);
+    const pending = it2.next();
+    await src2.close();
+    await pending; // resolves (with an event already read, or the end)
+    let rest = 0;
+    while (!(await it2.next()).done) rest++;
+    expect(rest).toBeLessThanOrEqual(2); // at most the events read ahead
     // A fresh replay of the same file still reads every event.
     const again = await collect(await openMcapSource(file, { topic: "/cam/image_raw" }));
     expect(again.frames.length + again.problems.length).toBe(6);
