@@ -5,6 +5,7 @@ import { makeFrame } from "../frames/frame.js";
 import { InputError, errorMessage, problem } from "../frames/problem.js";
 import { parseCityscapesName } from "./cityscapes-names.js";
 import { naturalCompare } from "./natural-sort.js";
+import { threadedSource } from "./source-thread.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 
 /** Cityscapes replay rate when no timestamp files exist (≈ 30 frames / 1.8 s, specs/04 §4). */
@@ -16,6 +17,11 @@ export interface ImagesSourceOptions {
   readonly sourceId?: string;
   /** Used for stamps when no timestamp files are found. */
   readonly fps?: number;
+  /**
+   * Read and decode the images in a worker thread (default; source-thread.ts), so file reads
+   * and the decoder's completion work stay off the main thread.
+   */
+  readonly readInWorker?: boolean;
 }
 
 export interface ImageEntry {
@@ -129,6 +135,10 @@ export async function openImagesSource(path: string, opts: ImagesSourceOptions =
   const fps = opts.fps ?? DEFAULT_REPLAY_FPS;
   if (!(fps > 0)) throw new InputError("fps", `must be > 0, got ${fps}`);
   const sourceId = opts.sourceId ?? "images";
+  const shape = { id: sourceId, frameCount: entries.length, fps: timestamps ? undefined : fps };
+  if (opts.readInWorker !== false && entries.length > 0) {
+    return threadedSource({ kind: "images", path, sourceId, fps }, shape);
+  }
   let closed = false;
   const periodNs = BigInt(Math.round(1e9 / fps));
 
@@ -163,10 +173,8 @@ export async function openImagesSource(path: string, opts: ImagesSourceOptions =
   }
 
   return {
-    id: sourceId,
+    ...shape,
     kind: "replay",
-    frameCount: entries.length,
-    fps: timestamps ? undefined : fps,
     events,
     close: () => {
       closed = true;

@@ -7,7 +7,7 @@ import { InputError, errorMessage, problem } from "../frames/problem.js";
 import { decoderFor, type ImageDecoder } from "./mcap-decoders.js";
 import { imageSchemaKind } from "./ros-msg-defs.js";
 import { BadMessageError, compressedToFrame, imageMsgToFrame } from "./ros-image.js";
-import { mcapWorkerSource } from "./mcap-thread.js";
+import { threadedSource } from "./source-thread.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 
 export interface McapSourceOptions {
@@ -122,7 +122,8 @@ export async function openMcapSource(path: string, opts: McapSourceOptions = {})
   }
   // Start-up checks (file, topic, decoders) ran here; the worker reopens the file for the messages.
   await opened.source.close();
-  return mcapWorkerSource(path, opened.topic, opened.source.id, opened.source.frameCount);
+  const { id, frameCount, fps } = opened.source;
+  return threadedSource({ kind: "mcap", path, topic: opened.topic, sourceId: id }, { id, frameCount, fps });
 }
 
 /** Opens the file in this thread: start-up checks, then the in-thread FrameSource. */

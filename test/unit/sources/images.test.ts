@@ -11,8 +11,11 @@ async function png(value: number): Promise<Uint8Array> {
   return encodePng({ width: 4, height: 2, encoding: "rgb8", data: new Uint8Array(24).fill(value) });
 }
 
-async function collect(path: string, fps?: number): Promise<(Frame | Problem)[]> {
-  const src = await openImagesSource(path, { fps });
+async function collect(path: string, fps?: number, readInWorker?: boolean): Promise<(Frame | Problem)[]> {
+  const src = await openImagesSource(path, {
+    ...(fps !== undefined ? { fps } : {}),
+    ...(readInWorker !== undefined ? { readInWorker } : {}),
+  });
   const out: (Frame | Problem)[] = [];
   for await (const e of src.events()) out.push(e);
   await src.close();
@@ -49,6 +52,19 @@ describe("images source", () => {
     expect(p.code).toBe("decode-failed");
     expect(p.input).toBe(join(dir, "a2.png"));
     expect((events[2] as Frame).data[0]).toBe(3);
+  });
+
+  it("reads the same events in a worker thread (the default) as in this thread", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "seg-img-"));
+    await writeFile(join(dir, "b1.png"), await png(1));
+    await writeFile(join(dir, "b2.png"), Buffer.from("this is not a png"));
+    await writeFile(join(dir, "b3.png"), await png(3));
+    const hex = (e: Frame | Problem) =>
+      isProblem(e) ? e : { ...e, data: Buffer.from(e.data).toString("hex") };
+    const inWorker = await collect(dir, 5);
+    const here = await collect(dir, 5, false);
+    expect(inWorker.map(hex)).toEqual(here.map(hex));
+    expect(inWorker.filter((e) => !isProblem(e))).toHaveLength(2);
   });
 
   it("reads a Cityscapes sequence with per-sequence timestamps", async () => {

@@ -1,24 +1,31 @@
 /**
- * Worker thread of an MCAP replay (see mcap-thread.ts): opens the file in this thread's reader,
- * and for each `next` request posts the next event — a Frame with its pixels transferred, or a
- * per-message problem — then `end` when the topic has no more messages.
+ * Worker thread of a replay source (see source-thread.ts): opens the source in this thread, and
+ * for each `next` request posts the next event — a Frame with its pixels transferred, or a
+ * per-frame problem — then `end` when the source has no more.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { errorMessage, isProblem } from "../frames/problem.js";
+import { openImagesSource } from "./images.js";
 import { openMcapSource } from "./mcap.js";
-import type { FromMcapWorker, McapWorkerInit, ToMcapWorker } from "./mcap-thread.js";
-import type { SourceEvent } from "./source.js";
+import type { FrameSource, SourceEvent } from "./source.js";
+import type { FromSourceWorker, SourceWorkerInit, ToSourceWorker } from "./source-thread.js";
 
-function main(port: NonNullable<typeof parentPort>, init: McapWorkerInit): void {
-  const post = (m: FromMcapWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+/** The source in this thread (never threaded again). */
+function openHere(init: SourceWorkerInit): Promise<FrameSource> {
+  switch (init.kind) {
+    case "mcap":
+      return openMcapSource(init.path, { topic: init.topic, sourceId: init.sourceId, readInWorker: false });
+    case "images":
+      return openImagesSource(init.path, { sourceId: init.sourceId, fps: init.fps, readInWorker: false });
+  }
+}
+
+function main(port: NonNullable<typeof parentPort>, init: SourceWorkerInit): void {
+  const post = (m: FromSourceWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   let it: AsyncIterator<SourceEvent> | undefined;
   let close: (() => Promise<void>) | undefined;
   let chain = (async () => {
-    const source = await openMcapSource(init.path, {
-      topic: init.topic,
-      sourceId: init.sourceId,
-      readInWorker: false,
-    });
+    const source = await openHere(init);
     close = () => source.close();
     it = source.events()[Symbol.asyncIterator]();
   })().catch((e: unknown) => post({ type: "failed", message: errorMessage(e) }));
@@ -45,7 +52,7 @@ function main(port: NonNullable<typeof parentPort>, init: McapWorkerInit): void 
     post({ type: "frame", frame: { ...ev, data: own } }, [own.buffer as ArrayBuffer]);
   };
 
-  port.on("message", (m: ToMcapWorker) => {
+  port.on("message", (m: ToSourceWorker) => {
     if (m.type === "close") {
       chain = chain.then(async () => {
         await it?.return?.(undefined);
@@ -59,5 +66,5 @@ function main(port: NonNullable<typeof parentPort>, init: McapWorkerInit): void 
 }
 
 if (!isMainThread && parentPort !== null) {
-  main(parentPort, workerData as McapWorkerInit);
+  main(parentPort, workerData as SourceWorkerInit);
 }

@@ -1,9 +1,11 @@
 /**
- * The main-thread side of an MCAP replay read in a worker thread (`mcap-worker.ts`): the worker
- * opens the file, reads, checks and decodes the messages of one topic into Frames and posts them
- * here with their pixels transferred. Pull-based and bounded: at most READ_AHEAD events are
- * requested beyond the one the consumer holds, so memory stays at a few frames whatever the
- * file's size.
+ * The main-thread side of a replay source read in a worker thread (`source-worker.ts`): the
+ * worker opens the source (an MCAP bag, an image folder), reads and decodes it into Frames and
+ * posts them here with their pixels transferred, so file reads, CRC checks, decompression,
+ * copies and image decoding stay off the main thread. Pull-based and bounded: at most READ_AHEAD
+ * events are requested beyond the one the consumer holds, so memory stays at a few frames
+ * whatever the recording's size. The caller opens the source in its own thread first, so
+ * start-up errors (missing file, unknown topic) are raised there as before.
  */
 import { Worker } from "node:worker_threads";
 import { makeFrame, type Frame } from "../frames/frame.js";
@@ -11,16 +13,14 @@ import { errorMessage, isProblem, problem, type Problem } from "../frames/proble
 import { workerScript } from "../util/worker-script.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 
-/** What the worker is started with. */
-export interface McapWorkerInit {
-  readonly path: string;
-  readonly topic: string;
-  readonly sourceId: string;
-}
+/** What the worker opens. */
+export type SourceWorkerInit =
+  | { readonly kind: "mcap"; readonly path: string; readonly topic: string; readonly sourceId: string }
+  | { readonly kind: "images"; readonly path: string; readonly sourceId: string; readonly fps: number };
 
-export type ToMcapWorker = { readonly type: "next" } | { readonly type: "close" };
+export type ToSourceWorker = { readonly type: "next" } | { readonly type: "close" };
 
-export type FromMcapWorker =
+export type FromSourceWorker =
   | { readonly type: "frame"; readonly frame: Frame }
   | { readonly type: "problem"; readonly problem: Problem }
   | { readonly type: "end" }
@@ -29,37 +29,35 @@ export type FromMcapWorker =
 /** Events requested ahead of the consumer: the worker reads the next frame while this one is used. */
 const READ_AHEAD = 2;
 
-/** A replay FrameSource whose messages are read by a worker thread. */
-export function mcapWorkerSource(
-  path: string,
-  topic: string,
-  sourceId: string,
-  frameCount: number | undefined,
+/** A replay FrameSource read by a worker thread; `shape` is the in-thread source's id, count and fps. */
+export function threadedSource(
+  init: SourceWorkerInit,
+  shape: Pick<FrameSource, "id" | "frameCount" | "fps">,
 ): FrameSource {
-  const input = `mcap:${path}#${topic}`;
+  const input = init.kind === "mcap" ? `mcap:${init.path}#${init.topic}` : `images:${init.path}`;
+  const sourceId = shape.id;
   let worker: Worker | undefined;
   let closed = false;
   /** Wakes the consumer waiting for the worker's next message (or for `close`). */
   let wake: (() => void) | undefined;
 
   async function* events(): AsyncGenerator<SourceEvent> {
-    const { url, options } = workerScript("mcap-worker", import.meta.url);
-    const init: McapWorkerInit = { path, topic, sourceId };
-    const w = new Worker(url, { ...options, workerData: init, name: "segstream-mcap-reader" });
+    const { url, options } = workerScript("source-worker", import.meta.url);
+    const w = new Worker(url, { ...options, workerData: init, name: `segstream-${init.kind}-reader` });
     worker = w;
-    const inbox: FromMcapWorker[] = [];
-    const deliver = (m: FromMcapWorker): void => {
+    const inbox: FromSourceWorker[] = [];
+    const deliver = (m: FromSourceWorker): void => {
       inbox.push(m);
       wake?.();
     };
     let finished = false;
-    w.on("message", (m: FromMcapWorker) => deliver(m));
+    w.on("message", (m: FromSourceWorker) => deliver(m));
     w.on("error", (e) => deliver({ type: "failed", message: `reader thread failed: ${errorMessage(e)}` }));
     w.on("exit", (code) => {
       if (!finished && !closed)
         deliver({ type: "failed", message: `reader thread exited with code ${code}` });
     });
-    const request = (): void => w.postMessage({ type: "next" } satisfies ToMcapWorker);
+    const request = (): void => w.postMessage({ type: "next" } satisfies ToSourceWorker);
     for (let i = 0; i < READ_AHEAD; i++) request();
     try {
       while (!closed) {
@@ -81,7 +79,7 @@ export function mcapWorkerSource(
       }
     } finally {
       finished = true;
-      w.postMessage({ type: "close" } satisfies ToMcapWorker);
+      w.postMessage({ type: "close" } satisfies ToSourceWorker);
       await w.terminate();
     }
   }
@@ -89,8 +87,8 @@ export function mcapWorkerSource(
   return {
     id: sourceId,
     kind: "replay",
-    frameCount,
-    fps: undefined,
+    frameCount: shape.frameCount,
+    fps: shape.fps,
     events,
     close: async () => {
       closed = true;
