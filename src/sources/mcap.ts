@@ -113,7 +113,8 @@ function channelInfo(ch: McapTypes.Channel, schema: McapTypes.Schema | undefined
  *   message's MCAP log time. meta: `frameId` (header.frame_id), `topic`, `uri`.
  * - Per message: an undecodable message → `decode-failed`, an unsupported image encoding or
  *   CompressedImage format → `bad-message`; the replay goes on. Pull-based: a message is read
- *   and decoded only when the consumer asks for the next event.
+ *   and decoded only when the consumer asks for the next event (in a worker thread, up to two
+ *   events ahead; see `readInWorker` and source-thread.ts).
  */
 export async function openMcapSource(path: string, opts: McapSourceOptions = {}): Promise<FrameSource> {
   const opened = await openMcapReader(path, opts);
