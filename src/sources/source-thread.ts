@@ -51,21 +51,23 @@ export function threadedSource(
       wake?.();
     };
     let finished = false;
+    const exited = new Promise<void>((resolve) =>
+      w.once("exit", (code) => {
+        if (!finished && !closed)
+          deliver({ type: "failed", message: `reader thread exited with code ${code}` });
+        resolve();
+      }),
+    );
     w.on("message", (m: FromSourceWorker) => deliver(m));
     w.on("error", (e) => deliver({ type: "failed", message: `reader thread failed: ${errorMessage(e)}` }));
-    w.on("exit", (code) => {
-      if (!finished && !closed)
-        deliver({ type: "failed", message: `reader thread exited with code ${code}` });
-    });
     const request = (): void => w.postMessage({ type: "next" } satisfies ToSourceWorker);
     for (let i = 0; i < READ_AHEAD; i++) request();
     try {
-      while (!closed) {
+      for (;;) {
         while (inbox.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
         wake = undefined;
-        const m = inbox.shift();
-        if (m === undefined) break; // closed
-        if (m.type === "end") break;
+        const m = closed ? undefined : inbox.shift();
+        if (m === undefined || m.type === "end") break;
         if (m.type === "failed") {
           yield problem("read-failed", input, `cannot read further: ${m.message}`, { sourceId });
           break;
@@ -78,9 +80,11 @@ export function threadedSource(
         } else yield makeFrame(m.frame);
       }
     } finally {
+      // The worker closes its file and exits after the read in progress (`close()` terminates
+      // it at once instead).
       finished = true;
       w.postMessage({ type: "close" } satisfies ToSourceWorker);
-      await w.terminate();
+      await exited;
     }
   }
 
