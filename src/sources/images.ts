@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { decodeImage } from "../frames/codec.js";
 import { makeFrame } from "../frames/frame.js";
@@ -33,12 +33,42 @@ export interface ImageEntry {
   readonly stampNs: bigint | undefined;
 }
 
-async function walk(dir: string, out: string[], filter: (rel: string) => boolean, root = dir): Promise<void> {
+/**
+ * Files under `dir` whose path relative to `root` passes `filter`. Symbolic links are followed
+ * (a dataset tree assembled from links is common), each real directory once, so a link cycle
+ * ends; a dangling link is skipped like any non-file.
+ */
+async function walk(
+  dir: string,
+  out: string[],
+  filter: (rel: string) => boolean,
+  root = dir,
+  seen = new Set<string>(),
+): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out, filter, root);
-    else if (e.isFile() && filter(relative(root, p))) out.push(p);
+    const kind = e.isSymbolicLink()
+      ? await linkTarget(p)
+      : e.isDirectory()
+        ? "dir"
+        : e.isFile()
+          ? "file"
+          : "other";
+    if (kind === "dir") await walk(p, out, filter, root, seen);
+    else if (kind === "file" && filter(relative(root, p))) out.push(p);
+  }
+}
+
+async function linkTarget(p: string): Promise<"dir" | "file" | "other"> {
+  try {
+    const st = await stat(p);
+    return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
+  } catch {
+    return "other";
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,6 +52,20 @@ describe("images source", () => {
     expect(p.code).toBe("decode-failed");
     expect(p.input).toBe(join(dir, "a2.png"));
     expect((events[2] as Frame).data[0]).toBe(3);
+  });
+
+  it("follows symbolic links to files and folders, each real folder once", async () => {
+    const store = await mkdtemp(join(tmpdir(), "seg-img-store-"));
+    await mkdir(join(store, "seq"));
+    await writeFile(join(store, "s1.png"), await png(1));
+    await writeFile(join(store, "seq", "s2.png"), await png(2));
+    const dir = await mkdtemp(join(tmpdir(), "seg-img-links-"));
+    await symlink(join(store, "s1.png"), join(dir, "s1.png"));
+    await symlink(join(store, "seq"), join(dir, "seq"));
+    await symlink(dir, join(dir, "seq", "loop")); // a cycle: must not be walked twice
+    await symlink(join(store, "gone.png"), join(dir, "s3.png")); // dangling: skipped
+    const frames = (await collect(dir)).filter((e): e is Frame => !isProblem(e));
+    expect(frames.map((f) => f.data[0])).toEqual([1, 2]);
   });
 
   it("reads the same events in a worker thread (the default) as in this thread", async () => {
