@@ -36,6 +36,6 @@ export {
   type TrackerOptions,
   type TrackerOptionsInit,
 } from "./options.js";
-export { resolveOverlaps } from "./overlaps.js";
+export { resolveOverlaps, type OverlapWinner, type OverlapPriority } from "./overlaps.js";
 export { MultiSourceTracker, type UpdateContext } from "./multi-source.js";
 export { instancesFromSemantic, DEFAULT_COMPONENT_OPTIONS, type ComponentOptions } from "./components.js";

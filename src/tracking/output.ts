@@ -61,7 +61,7 @@ export function trackedOutput(
   return output(result, aug, ids, spans, options);
 }
 
-/** The instances with a track id, masks made disjoint (higher score wins) when `resolveOverlaps`. */
+/** The instances with a track id, masks made disjoint (`overlapWinner`) when `resolveOverlaps`. */
 function output(
   result: SegmentationResult,
   inst: Instances,
@@ -78,6 +78,7 @@ function output(
       masks,
       Float32Array.from(idx, (i) => inst.scores[i]!),
       idx.map((i) => detMasks.get(i)),
+      { winner: options.overlapWinner, highScore: options.highScoreThreshold },
     ));
   }
   const out = idx.filter((_, k) => keep[k]);

@@ -88,4 +88,28 @@ describe("similarity", () => {
     expect(masks[1]).toBe(high);
     expect(keep).toEqual([true, true, false]);
   });
+
+  it("resolveOverlaps 'smaller': among confident masks the smaller keeps shared pixels; low scores come last", () => {
+    const w = 6;
+    const h = 1;
+    // A large confident mask spilling over a small confident neighbour, and a low-score sliver.
+    const large = encodeRle(Uint8Array.from([1, 1, 1, 1, 1, 0]), w, h);
+    const small = encodeRle(Uint8Array.from([0, 0, 0, 1, 1, 1]), w, h);
+    const sliver = encodeRle(Uint8Array.from([0, 1, 0, 0, 0, 0]), w, h);
+    const scores = Float32Array.from([0.95, 0.6, 0.3]);
+    const smaller = { winner: "smaller", highScore: 0.5 } as const;
+    const r = resolveOverlaps([large, small, sliver], scores, undefined, smaller);
+    expect(Array.from(decodeRle(r.masks[0]!))).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(r.masks[1]).toBe(small);
+    expect(r.keep).toEqual([true, true, false]); // the sliver (below 0.5) loses to the large mask
+    // The same masks by score: the large one keeps everything it covers.
+    const s = resolveOverlaps([large, small, sliver], scores);
+    expect(s.masks[0]).toBe(large);
+    expect(Array.from(decodeRle(s.masks[1]!))).toEqual([0, 0, 0, 0, 0, 1]);
+    expect(s.keep).toEqual([true, true, false]);
+    // Below the threshold both are ordered by score: the small low mask loses to the larger one.
+    const lowBoth = resolveOverlaps([large, small], Float32Array.from([0.4, 0.3]), undefined, smaller);
+    expect(lowBoth.masks[0]).toBe(large);
+    expect(Array.from(decodeRle(lowBoth.masks[1]!))).toEqual([0, 0, 0, 0, 0, 1]);
+  });
 });
