@@ -73,10 +73,11 @@
  * confirmed in the next frame, and if not, the id is retired (never reused). Unmatched low
  * detections and unmatched high ones below newTrackThreshold are dropped. Boxes, scores and
  * class ids are the detection's own (not Kalman-smoothed), so box and mask agree. Masks are
- * made disjoint before output (MOTS): a pixel claimed by several instances stays with the
- * highest score (ties: lower index), the same order `paintInstanceIds` paints in, so painted
- * ids and `masks` agree; an instance whose mask is emptied that way is dropped from the output
- * (its track still counts as matched).
+ * made disjoint before output (MOTS; `overlapWinner`, overlaps.ts): by default a pixel claimed
+ * by several confident instances stays with the smallest (a large object's mask spills over its
+ * neighbours), low-score ones yield to confident ones and then go by score; disjoint masks
+ * paint the same ids in any order (`paintInstanceIds`). An instance whose mask is emptied that
+ * way is dropped from the output (its track still counts as matched).
  *
  * Deviations from ByteTrack: the single assignment (step 2), lost-track recovery (step 3),
  * `unconfirmedMaxMisses` 2, coasting; and no Tracked/Lost de-duplication (box IoU > 0.85): it
