@@ -1,5 +1,5 @@
 /** Output-mask policy of the tracker: disjoint masks (MOTS), and who keeps a contested pixel. */
-import { rleBBox } from "../frames/rle.js";
+import { rleArea, rleBBox } from "../frames/rle.js";
 import type { RleMask } from "../inference/result.js";
 import { rleSubtract, spansOverlap, type SpanMask } from "./similarity.js";
 
@@ -24,12 +24,6 @@ export interface OverlapPriority {
 
 const BY_SCORE: OverlapPriority = { winner: "score", highScore: 0 };
 
-function maskArea(m: RleMask): number {
-  let n = 0;
-  for (let r = 1; r < m.counts.length; r += 2) n += m.counts[r]!;
-  return n;
-}
-
 /** Indices in the order in which masks claim pixels (first = keeps every pixel it covers). */
 function claimOrder(masks: readonly RleMask[], scores: Float32Array, p: OverlapPriority): number[] {
   const idx = Array.from({ length: masks.length }, (_, i) => i);
@@ -37,7 +31,7 @@ function claimOrder(masks: readonly RleMask[], scores: Float32Array, p: OverlapP
     case "score":
       return idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
     case "smaller": {
-      const area = masks.map(maskArea);
+      const area = masks.map(rleArea);
       const high = (i: number): boolean => scores[i]! >= p.highScore;
       return idx.sort((a, b) => {
         const ha = high(a);
