@@ -131,15 +131,21 @@ def color_jitter(x: torch.Tensor, strength: float = 0.25) -> torch.Tensor:
 
 
 def augment_batch(images: np.ndarray, labels: np.ndarray, instances: np.ndarray | None,
-                  scale_range=(1.0, 1.25), flip=True, jitter=0.25):
+                  scale_range=(1.0, 1.25), flip=True, jitter=0.25, out_size: tuple[int, int] | None = None):
     """Light augmentation on a batch. Returns (x normalised float N,3,H,W, labels int64 N,H,W, instances int64 or None).
 
     h-flip, colour jitter, scale jitter (zoom in by s in scale_range, random crop back to H,W).
+    out_size = (W, H) when the stored frames are smaller than the model input (frames kept at their rendered size
+    to bound memory): the zoom then goes straight from the stored size to s x (W, H), bilinear for images and
+    nearest for labels, as load_frames' resize would have done.
     """
     img = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
     lab = torch.from_numpy(labels.astype(np.int64))
     ins = torch.from_numpy(instances.astype(np.int64)) if instances is not None else None
     n, _, h, w = img.shape
+    resize = out_size is not None and (out_size[0], out_size[1]) != (w, h)
+    if out_size is not None:
+        w, h = out_size
     outs_i, outs_l, outs_n = [], [], []
     for i in range(n):
         im, lb = img[i:i + 1], lab[i:i + 1, None].float()
@@ -148,7 +154,7 @@ def augment_batch(images: np.ndarray, labels: np.ndarray, instances: np.ndarray 
             im, lb = im.flip(-1), lb.flip(-1)
             nn_ = nn_.flip(-1) if nn_ is not None else None
         s = random.uniform(*scale_range)
-        if s > 1.001:
+        if s > 1.001 or resize:
             nh, nw = int(round(h * s)), int(round(w * s))
             im = F.interpolate(im, size=(nh, nw), mode="bilinear", align_corners=False)
             lb = F.interpolate(lb, size=(nh, nw), mode="nearest")
