@@ -6,10 +6,11 @@
  * dataset root, the gtFine folder, a split or a city folder.
  * Predictions: `<city>/<stem>_pred_labelIds.png` (DESIGN §5), or any `<stem>*labelIds*.png` under `--pred`.
  */
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { decodeImage, type RawImage } from "../frames/codec.js";
 import { InputError, errorMessage } from "../frames/problem.js";
+import { walkFiles } from "../util/walk-files.js";
 import {
   instanceIdsPath,
   instancesJsonPath,
@@ -60,25 +61,6 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** All files under `root` (recursive, symlinks followed once per real directory), sorted. */
-async function walkFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const visit = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
-    if (seen.has(real)) return;
-    seen.add(real);
-    const entries = await readdir(dir, { withFileTypes: true });
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory() || (e.isSymbolicLink() && (await isDir(p)))) await visit(p);
-      else if (e.isFile() || e.isSymbolicLink()) out.push(p);
-    }
-  };
-  await visit(root);
-  return out.sort();
-}
-
 async function requireDir(option: string, dir: string): Promise<void> {
   let ok = false;
   try {
@@ -98,7 +80,7 @@ function listSome(items: readonly string[]): string {
 export async function findGtFrames(dir: string): Promise<GtFrame[]> {
   await requireDir("--gt", dir);
   const root = (await isDir(join(dir, "gtFine"))) ? join(dir, "gtFine") : dir;
-  const files = await walkFiles(root);
+  const files = (await walkFiles(root)).sort();
   const fileSet = new Set(files);
   const byStem = new Map<string, GtFrame>();
   const dupes: string[] = [];
@@ -135,7 +117,7 @@ export async function findGtFrames(dir: string): Promise<GtFrame[]> {
 export async function indexPredictions(dir: string): Promise<Map<string, string[]>> {
   await requireDir("--pred", dir);
   const index = new Map<string, string[]>();
-  for (const f of await walkFiles(dir)) {
+  for (const f of (await walkFiles(dir)).sort()) {
     const name = basename(f);
     if (!name.endsWith(".png") || !name.includes("labelIds")) continue;
     const m = STEM_RE.exec(name);

@@ -1,10 +1,11 @@
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { decodeImage } from "../frames/codec.js";
 import { makeFrame } from "../frames/frame.js";
 import { InputError, errorMessage, problem } from "../frames/problem.js";
 import { parseCityscapesName } from "./cityscapes-names.js";
 import { naturalCompare } from "./natural-sort.js";
+import { walkFiles } from "../util/walk-files.js";
 import { threadedSource } from "./source-thread.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 
@@ -33,45 +34,6 @@ export interface ImageEntry {
   readonly stampNs: bigint | undefined;
 }
 
-/**
- * Files under `dir` whose path relative to `root` passes `filter`. Symbolic links are followed
- * (a dataset tree assembled from links is common), each real directory once, so a link cycle
- * ends; a dangling link is skipped like any non-file.
- */
-async function walk(
-  dir: string,
-  out: string[],
-  filter: (rel: string) => boolean,
-  root = dir,
-  seen = new Set<string>(),
-): Promise<void> {
-  const real = await realpath(dir);
-  if (seen.has(real)) return;
-  seen.add(real);
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    const kind = e.isSymbolicLink()
-      ? await linkTarget(p)
-      : e.isDirectory()
-        ? "dir"
-        : e.isFile()
-          ? "file"
-          : "other";
-    if (kind === "dir") await walk(p, out, filter, root, seen);
-    else if (kind === "file" && filter(relative(root, p))) out.push(p);
-  }
-}
-
-async function linkTarget(p: string): Promise<"dir" | "file" | "other"> {
-  try {
-    const st = await stat(p);
-    return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
-  } catch {
-    return "other";
-  }
-}
-
 async function isDir(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
@@ -90,11 +52,17 @@ async function readTimestamps(root: string): Promise<Map<string, bigint>> {
   const stamps = new Map<string, bigint>();
   const files: string[] = [];
   for (const d of ["timestamp_sequence", "timestamp"]) {
-    if (await isDir(join(root, d))) await walk(join(root, d), files, (rel) => rel.endsWith(".txt"));
+    if (await isDir(join(root, d)))
+      files.push(...(await walkFiles(join(root, d), (rel) => rel.endsWith(".txt"))));
   }
   for (const f of files) {
     const name = f.slice(f.lastIndexOf(sep) + 1);
-    const text = await readFile(f, "utf8");
+    let text: string;
+    try {
+      text = await readFile(f, "utf8");
+    } catch (e) {
+      throw new InputError(f, `cannot read timestamps (${errorMessage(e)})`);
+    }
     const perSeq = /^(.+_\d{6})_timestamps\.txt$/.exec(name);
     if (perSeq) {
       for (const line of text.split(/\r?\n/)) {
@@ -133,7 +101,7 @@ export async function listImages(path: string): Promise<{ entries: ImageEntry[];
     const seqDir = join(path, "leftImg8bit_sequence");
     const stillDir = join(path, "leftImg8bit");
     const dir = (await isDir(seqDir)) ? seqDir : (await isDir(stillDir)) ? stillDir : path;
-    await walk(dir, files, (rel) => IMAGE_EXT.test(rel) && !/(^|[\\/])gt[A-Z]/.test(rel));
+    files = await walkFiles(dir, (rel) => IMAGE_EXT.test(rel) && !/(^|[\\/])gt[A-Z]/.test(rel));
     // A folder inside a Cityscapes tree (…/leftImg8bit_sequence/val/city): timestamps live at the root.
     const marker = path.lastIndexOf(`${sep}leftImg8bit`);
     if (marker > 0) root = path.slice(0, marker);

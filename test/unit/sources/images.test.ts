@@ -63,9 +63,13 @@ describe("images source", () => {
     await symlink(join(store, "s1.png"), join(dir, "s1.png"));
     await symlink(join(store, "seq"), join(dir, "seq"));
     await symlink(dir, join(dir, "seq", "loop")); // a cycle: must not be walked twice
-    await symlink(join(store, "gone.png"), join(dir, "s3.png")); // dangling: skipped
-    const frames = (await collect(dir)).filter((e): e is Frame => !isProblem(e));
+    await symlink(join(store, "gone.png"), join(dir, "s3.png")); // dangling: that frame's problem
+    const events = await collect(dir);
+    const frames = events.filter((e): e is Frame => !isProblem(e));
     expect(frames.map((f) => f.data[0])).toEqual([1, 2]);
+    const problems = events.filter(isProblem);
+    expect(problems.map((p) => [p.code, p.input])).toEqual([["read-failed", join(dir, "s3.png")]]);
+    expect(problems[0]!.reason).toMatch(/ENOENT/);
   });
 
   it("reads the same events in a worker thread (the default) as in this thread", async () => {
