@@ -58,6 +58,15 @@ export const ConfigSchema = z.strictObject({
   realtime: z.boolean(),
   /** Stop after this many frames per run (0 = no limit). */
   maxFrames: z.int().min(0),
+  /** Several models in one run: how their results merge into one (panoptic) result. */
+  fusion: z.strictObject({
+    /**
+     * With a semantic and an instance model: an instance whose mask lies on pixels of its own
+     * Cityscapes category (person and rider: human; car … bicycle: vehicle) in the semantic map for
+     * less than this fraction is dropped; the others are cut to those pixels. 0 = off.
+     */
+    minSemanticAgreement: z.number().min(0).max(1),
+  }),
   tracking: z.strictObject({
     enabled: z.boolean(),
     /** Detections at or above this score take part in the first association stage. */

@@ -154,7 +154,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
             result: await engine.infer(frame),
           })),
         );
-        return mergeResults(parts);
+        return mergeResults(parts, config.fusion);
       },
       track: (result, frame) => {
         if (tracker === undefined) return result;

@@ -1,22 +1,39 @@
 import { makeResult, paintInstanceIds, type SegmentationResult } from "../inference/result.js";
+import { agreeWithSemantic } from "./semantic-agreement.js";
+
+export interface MergeOptions {
+  /**
+   * With a semantic and an instance model: instances (and detections) on less than this fraction
+   * of pixels of their own category in the semantic map are dropped, the rest cut to those pixels
+   * (semantic-agreement.ts). 0 = instances as the instance model gave them.
+   */
+  readonly minSemanticAgreement: number;
+}
 
 /**
  * Merges the results of several models for one frame into one panoptic-style result:
  * semantic from the (first) semantic model, instances from the (first) instance model,
- * with instance masks painted over the semantic map so both agree on thing pixels; the
- * instance model's `detections` (what AP scores) are kept as they are.
+ * instances (and the instance model's `detections`, what AP scores and the tracker reads) checked
+ * against the semantic map (`minSemanticAgreement`), then painted over it so both agree on thing
+ * pixels.
  * Timings are kept per model as `<model>.<stage>`.
  */
 export function mergeResults(
   parts: readonly { model: string; result: SegmentationResult }[],
+  options: MergeOptions = { minSemanticAgreement: 0 },
 ): SegmentationResult {
   const first = parts[0];
   if (first === undefined) throw new RangeError("mergeResults: no results to merge");
   if (parts.length === 1) return first.result;
   const sem = parts.find((p) => p.result.semantic !== undefined)?.result.semantic;
   const instPart = parts.find((p) => p.result.instances !== undefined)?.result;
-  const inst = instPart?.instances;
-  const detections = instPart?.detections;
+  let inst = instPart?.instances;
+  let detections = instPart?.detections;
+  if (sem !== undefined && options.minSemanticAgreement > 0) {
+    if (inst !== undefined) inst = agreeWithSemantic(inst, sem, options.minSemanticAgreement);
+    if (detections !== undefined)
+      detections = agreeWithSemantic(detections, sem, options.minSemanticAgreement);
+  }
   const timings: Record<string, number> = {};
   for (const p of parts)
     for (const [k, v] of Object.entries(p.result.timings)) timings[`${p.model}.${k}`] = v;
