@@ -143,6 +143,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     if (config.sinks.predDir !== null) res.sinks.push(new PredictionWriter(config.sinks.predDir));
 
     const writesPredictions = config.sinks.predDir !== null;
+    const fusion = {
+      ...config.fusion,
+      labelIdsByModel: new Map(
+        models.map((m) => [m.name, m.manifest.labels.map((l) => l.labelId).filter((id) => id >= 0)]),
+      ),
+    };
     const { enabled, ...trackingOptions } = config.tracking;
     const tracker = enabled ? new MultiSourceTracker(trackingOptions) : undefined;
     const stages: Stages = {
@@ -154,7 +160,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
             result: await engine.infer(frame),
           })),
         );
-        return mergeResults(parts, config.fusion);
+        return mergeResults(parts, fusion);
       },
       track: (result, frame) => {
         if (tracker === undefined) return result;

@@ -1,4 +1,9 @@
-import { makeResult, paintInstanceIds, type SegmentationResult } from "../inference/result.js";
+import {
+  makeResult,
+  paintInstanceIds,
+  type Instances,
+  type SegmentationResult,
+} from "../inference/result.js";
 import { agreeWithSemantic } from "./semantic-agreement.js";
 
 export interface MergeOptions {
@@ -8,6 +13,8 @@ export interface MergeOptions {
    * (semantic-agreement.ts). 0 = instances as the instance model gave them.
    */
   readonly minSemanticAgreement: number;
+  /** Model name → the label ids it can output (its manifest's labels), for the agreement check. */
+  readonly labelIdsByModel?: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -25,14 +32,16 @@ export function mergeResults(
   const first = parts[0];
   if (first === undefined) throw new RangeError("mergeResults: no results to merge");
   if (parts.length === 1) return first.result;
-  const sem = parts.find((p) => p.result.semantic !== undefined)?.result.semantic;
+  const semPart = parts.find((p) => p.result.semantic !== undefined);
+  const sem = semPart?.result.semantic;
   const instPart = parts.find((p) => p.result.instances !== undefined)?.result;
   let inst = instPart?.instances;
   let detections = instPart?.detections;
   if (sem !== undefined && options.minSemanticAgreement > 0) {
-    if (inst !== undefined) inst = agreeWithSemantic(inst, sem, options.minSemanticAgreement);
-    if (detections !== undefined)
-      detections = agreeWithSemantic(detections, sem, options.minSemanticAgreement);
+    const ids = options.labelIdsByModel?.get(semPart!.model);
+    const agree = (i: Instances): Instances => agreeWithSemantic(i, sem, options.minSemanticAgreement, ids);
+    if (inst !== undefined) inst = agree(inst);
+    if (detections !== undefined) detections = agree(detections);
   }
   const timings: Record<string, number> = {};
   for (const p of parts)

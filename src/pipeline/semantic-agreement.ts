@@ -11,7 +11,9 @@
  * - otherwise its mask is cut to the agreeing pixels (a car's mask loses the pedestrian in front
  *   of it); its box, score and class stay the instance model's.
  *
- * `minAgreement` 0 returns the instances unchanged.
+ * `minAgreement` 0 returns the instances unchanged. `semanticLabelIds`, when given, are the label ids the
+ * semantic model can output (its manifest's labels): an instance of a category none of them belongs to is kept
+ * as it is — a semantic model that never labels people cannot disagree with a person.
  */
 import { RleBuilder, type RleMask } from "../frames/rle.js";
 import { LABELS } from "../frames/labels.js";
@@ -24,11 +26,18 @@ const CATEGORY = (() => {
   return c;
 })();
 
-export function agreeWithSemantic(inst: Instances, sem: SemanticMap, minAgreement: number): Instances {
+export function agreeWithSemantic(
+  inst: Instances,
+  sem: SemanticMap,
+  minAgreement: number,
+  semanticLabelIds?: readonly number[],
+): Instances {
   if (!(minAgreement >= 0 && minAgreement <= 1)) {
     throw new RangeError(`minAgreement must be in [0, 1], got ${minAgreement}`);
   }
   if (minAgreement === 0 || inst.count === 0) return inst;
+  const checked =
+    semanticLabelIds === undefined ? null : new Set(semanticLabelIds.map((id) => CATEGORY[id & 255] ?? -1));
   const labels = sem.classIds;
   const builder = new RleBuilder();
   const keep: number[] = [];
@@ -41,6 +50,11 @@ export function agreeWithSemantic(inst: Instances, sem: SemanticMap, minAgreemen
       );
     }
     const category = CATEGORY[inst.classIds[i]!]!;
+    if (checked !== null && !checked.has(category)) {
+      keep.push(i);
+      masks.push(m);
+      continue;
+    }
     builder.reset();
     let area = 0;
     let agree = 0;

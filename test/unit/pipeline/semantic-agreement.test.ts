@@ -75,6 +75,15 @@ describe("agreeWithSemantic", () => {
     expect(Array.from(agreeWithSemantic(dets, SEM, 0.7).classIds)).toEqual([CAR]);
   });
 
+  it("keeps instances of categories the semantic model cannot label", () => {
+    // A semantic model with no human classes (road, building, car only) cannot disagree with a rider.
+    const out = agreeWithSemantic(dets, SEM, 0.5, [ROAD, BUILDING, CAR]);
+    expect(Array.from(out.classIds)).toEqual([PERSON, CAR, RIDER]);
+    expect(out.masks[0]).toBe(dets.masks[0]);
+    expect(out.masks[2]).toBe(dets.masks[2]);
+    expect(rowsOf(out.masks[1]!)).toEqual(["00001111", "00001111", "00001111", "00000000"]);
+  });
+
   it("returns the instances unchanged at 0", () => {
     expect(agreeWithSemantic(dets, SEM, 0)).toBe(dets);
   });
@@ -112,6 +121,16 @@ describe("mergeResults with minSemanticAgreement", () => {
     // The dropped rider is not painted: the building keeps its pixels; the road under the car's
     // cut-off row stays road.
     expect(Array.from(merged.semantic!.classIds)).toEqual(Array.from(SEM.classIds));
+  });
+
+  it("checks instances only against the categories the semantic model's manifest lists", () => {
+    const parts = [
+      { model: "stuff-only", result: semanticPart },
+      { model: "yolact", result: instancePart },
+    ];
+    const labelIdsByModel = new Map([["stuff-only", [ROAD, BUILDING, CAR]]]);
+    const merged = mergeResults(parts, { minSemanticAgreement: 0.5, labelIdsByModel });
+    expect(Array.from(merged.instances!.classIds)).toEqual([CAR, RIDER]);
   });
 
   it("keeps every instance when off", () => {
