@@ -37,7 +37,7 @@ export function agreeWithSemantic(
   }
   if (minAgreement === 0 || inst.count === 0) return inst;
   const checked =
-    semanticLabelIds === undefined ? null : new Set(semanticLabelIds.map((id) => CATEGORY[id & 255] ?? -1));
+    semanticLabelIds === undefined ? null : new Set(semanticLabelIds.map((id) => CATEGORY[id] ?? -1));
   const labels = sem.classIds;
   const builder = new RleBuilder();
   const keep: number[] = [];
@@ -50,7 +50,8 @@ export function agreeWithSemantic(
       );
     }
     const category = CATEGORY[inst.classIds[i]!]!;
-    if (checked !== null && !checked.has(category)) {
+    // Not a Cityscapes class, or one the semantic model cannot label: nothing to check it against.
+    if (category < 0 || (checked !== null && !checked.has(category))) {
       keep.push(i);
       masks.push(m);
       continue;
