@@ -10,7 +10,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { decodeImage, type RawImage } from "../frames/codec.js";
 import { InputError, errorMessage } from "../frames/problem.js";
-import { walkFiles } from "../util/walk-files.js";
+import { isDir, walkFiles } from "../util/walk-files.js";
 import {
   instanceIdsPath,
   instancesJsonPath,
@@ -52,14 +52,6 @@ export interface PredExtras {
 const GT_LABEL_RE = /^(.+_\d{6}_\d{6})_gtFine_labelIds\.png$/;
 const STEM_RE = /^(.*?_\d{6}_\d{6})(?=[_.])/;
 const LIST_MAX = 5;
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 async function requireDir(option: string, dir: string): Promise<void> {
   let ok = false;

@@ -26,6 +26,17 @@ const CATEGORY = (() => {
   return c;
 })();
 
+/** The categories of a model's label ids, built once per label list (the per-frame path reuses it). */
+const categoriesByLabels = new WeakMap<readonly number[], ReadonlySet<number>>();
+function categoriesOf(labelIds: readonly number[]): ReadonlySet<number> {
+  let set = categoriesByLabels.get(labelIds);
+  if (set === undefined) {
+    set = new Set(labelIds.map((id) => CATEGORY[id] ?? -1));
+    categoriesByLabels.set(labelIds, set);
+  }
+  return set;
+}
+
 export function agreeWithSemantic(
   inst: Instances,
   sem: SemanticMap,
@@ -36,8 +47,7 @@ export function agreeWithSemantic(
     throw new RangeError(`minAgreement must be in [0, 1], got ${minAgreement}`);
   }
   if (minAgreement === 0 || inst.count === 0) return inst;
-  const checked =
-    semanticLabelIds === undefined ? null : new Set(semanticLabelIds.map((id) => CATEGORY[id] ?? -1));
+  const checked = semanticLabelIds === undefined ? null : categoriesOf(semanticLabelIds);
   const labels = sem.classIds;
   const builder = new RleBuilder();
   const keep: number[] = [];

@@ -5,7 +5,7 @@ import { makeFrame } from "../frames/frame.js";
 import { InputError, errorMessage, problem } from "../frames/problem.js";
 import { parseCityscapesName } from "./cityscapes-names.js";
 import { naturalCompare } from "./natural-sort.js";
-import { walkFiles } from "../util/walk-files.js";
+import { isDir, walkFiles } from "../util/walk-files.js";
 import { threadedSource } from "./source-thread.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 
@@ -32,14 +32,6 @@ export interface ImageEntry {
   /** `<city>_<seq>` for Cityscapes names: a change of sequence resets per-sequence state (tracking). */
   readonly sequence: string;
   readonly stampNs: bigint | undefined;
-}
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -37,6 +37,15 @@ export async function walkFiles(
   return out;
 }
 
+/** Whether `p` is a directory (following links); false when it does not exist or cannot be read. */
+export async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** What a symbolic link points at; a dangling link counts as a file. */
 async function linkKind(p: string): Promise<"dir" | "file" | "other"> {
   try {
