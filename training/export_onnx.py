@@ -190,7 +190,20 @@ def main():
         model.upsample_output = False
         manifest["deeplab"] = {"upsample": "logits"}
     x = torch.randn(1, 3, h, w)
-    torch.onnx.export(net, x, args.onnx, opset_version=13, input_names=["input"], output_names=out_names,
+    graph = net
+    if args.kind == "deeplab":
+        # the same function, arranged for ORT's CPU kernels (training/deeplab_export_graph.py)
+        from deeplab_export_graph import DeepLabExportGraph
+        graph = DeepLabExportGraph(model).eval()
+        with torch.no_grad():
+            ref, got = model(x), graph(x)
+        diff = (ref - got).abs().max().item()
+        print(f"export graph: max_abs_diff {diff:.2e} against the plain model (logits up to {ref.abs().max().item():.1f})",
+              flush=True)
+        if diff > 1e-3:
+            raise SystemExit(f"export graph differs from the model by {diff:.3e} (> 1e-3): a rewrite in "
+                             "deeplab_export_graph.py does not match DeepLabLite.forward")
+    torch.onnx.export(graph, x, args.onnx, opset_version=13, input_names=["input"], output_names=out_names,
                       do_constant_folding=True)
     m = onnx.load(args.onnx)
     onnx.checker.check_model(m)
