@@ -106,7 +106,7 @@ def main():
     if args.kind == "deeplab":
         from train_deeplab import DeepLabLite
         model = DeepLabLite(19, targs["width_mult"], targs["aspp_ch"], refine_ch=targs.get("refine_ch", 0),
-                            aspp_rank=targs.get("aspp_rank", 0))
+                            aspp_rank=targs.get("aspp_rank", 0), refine2_ch=targs.get("refine2_ch", 0))
         model.load_state_dict(ck["model"])
         model.eval()
         net = model
