@@ -68,13 +68,7 @@ class DeepLabExportGraph(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         m = self.m
         h, w = x.shape[-2:]
-        low = s2 = None
-        for i, f in enumerate(m.features):
-            x = f(x)
-            if i == m.low_idx:
-                low = x
-            if m.refine_ch > 0 and i == m.s2_idx:
-                s2 = x
+        x, low, s2 = m.backbone(x)
         branches = m.aspp.convs
         z = self.proj[0](branches[0](x))
         for i in range(1, len(branches) - 1):

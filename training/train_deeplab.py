@@ -112,8 +112,8 @@ class DeepLabLite(nn.Module):
         # the consumer (segstream's deeplab adapter does it exactly, only at class boundaries).
         self.upsample_output = True
 
-    def forward(self, x):
-        h, w = x.shape[-2:]
+    def backbone(self, x):
+        """(stride-16 features, stride-4 features, stride-2 features or None without the refinement head)."""
         low = s2 = None
         for i, m in enumerate(self.features):
             x = m(x)
@@ -121,6 +121,11 @@ class DeepLabLite(nn.Module):
                 low = x
             if self.refine_ch > 0 and i == self.s2_idx:
                 s2 = x
+        return x, low, s2
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        x, low, s2 = self.backbone(x)
         x = self.aspp(x)
         low = self.low_proj(low)
         x = F.interpolate(x, size=low.shape[-2:], mode="bilinear", align_corners=False)
