@@ -84,9 +84,5 @@ class DeepLabExportGraph(nn.Module):
             d = F.interpolate(m.ref_dec(feat), size=size, mode="bilinear", align_corners=False)
             e = m.ref_s2(s2)
             f = F.relu(self.mix_a(F.relu(self.dw_a(d))) + self.mix_b(F.relu(self.dw_b(e))))
-            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False) + m.ref_out(f)
-            if m.refine2_ch > 0:
-                x = x + m.ref2_out(m.ref2(f))
-        if not m.upsample_output:
-            return x
-        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+            x = m.refine(x, f, size)
+        return m.output(x, (h, w))

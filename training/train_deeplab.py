@@ -135,12 +135,19 @@ class DeepLabLite(nn.Module):
             size = s2.shape[-2:]
             d = F.interpolate(self.ref_dec(feat), size=size, mode="bilinear", align_corners=False)
             f = self.ref_fuse(torch.cat([d, self.ref_s2(s2)], 1))
-            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False) + self.ref_out(f)
-            if self.refine2_ch > 0:
-                x = x + self.ref2_out(self.ref2(f))
-        if not self.upsample_output:
-            return x
-        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+            x = self.refine(x, f, size)
+        return self.output(x, (h, w))
+
+    def refine(self, x, f, size):
+        """The stride-4 logits x upsampled to the stride-2 grid `size` plus the refinement heads' residuals on
+        the first head's features f."""
+        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False) + self.ref_out(f)
+        if self.refine2_ch > 0:
+            x = x + self.ref2_out(self.ref2(f))
+        return x
+
+    def output(self, x, input_size):
+        return x if not self.upsample_output else F.interpolate(x, size=input_size, mode="bilinear", align_corners=False)
 
 
 def factorize_aspp(state: dict, rank: int) -> dict:
