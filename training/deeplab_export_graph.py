@@ -73,8 +73,10 @@ class DeepLabExportGraph(nn.Module):
         z = self.proj[0](branches[0](x))
         for i in range(1, len(branches) - 1):
             z = z + self.proj[i](branches[i](x))
-        pool = branches[-1]  # ASPPPooling without its final resize: a 1x1 map, broadcast
-        z = F.relu(z + self.proj[-1](pool[3](pool[2](pool[1](pool[0](x))))))
+        pooled = x
+        for layer in branches[-1]:  # ASPPPooling's layers without its final resize: a 1x1 map, broadcast
+            pooled = layer(pooled)
+        z = F.relu(z + self.proj[-1](pooled))
         low = m.low_proj(low)
         y = F.interpolate(self.fuse_a(z), size=low.shape[-2:], mode="bilinear", align_corners=False)
         feat = m.fuse[3:](F.relu(y + self.fuse_b(low)))
