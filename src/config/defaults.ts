@@ -19,6 +19,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   workers: 1,
   workerNice: DEFAULT_WORKER_NICE,
+  overlap: "auto",
   policy: "auto",
   realtime: false,
   maxFrames: 0,

@@ -49,6 +49,14 @@ export const ConfigSchema = z.strictObject({
    */
   workerNice: z.int().min(0).max(19),
   /**
+   * Each inference worker runs its ONNX session on a thread of its own and preprocesses the next
+   * frame and decodes the last one while the session runs, so runs follow back to back.
+   * `auto`: with a GPU provider (the CPU is idle during a GPU run). `true` also on the CPU, where
+   * it pays off only if the sessions' threads leave cores free; on a 2-core machine it was slower
+   * (the threads contend for caches and memory). Unverified on a GPU here.
+   */
+  overlap: z.union([z.literal("auto"), z.boolean()], { error: 'expected "auto", true or false' }),
+  /**
    * Frame policy. `lossless`: the source is pulled only when the graph has room (replay).
    * `latest-wins`: at most one frame waits, newer replaces older, drops are counted (live).
    * `auto`: lossless for recorded sources, latest-wins for live ones and with `realtime`.

@@ -51,6 +51,18 @@ export interface EngineOptions {
    * it, nice 5 also yields to other processes' nice-0 threads. 0 leaves the priority alone.
    */
   readonly workerNice?: number;
+  /**
+   * Each worker runs its session on a thread of its own and preprocesses / decodes the frames
+   * before and after the running one meanwhile (run-thread.ts), so the session runs back to
+   * back. Pays off where those threads have a core to themselves — a GPU provider, or CPU
+   * sessions that leave a core free; where inference already fills every core it only adds
+   * the copies (one input tensor, the outputs) and the contention: measured on a 2-core VM,
+   * CPU, one intra-op thread, a core left free, the run took 10 % longer and the decode 2–3×
+   * (the two threads share the caches and memory bandwidth), so throughput fell 3–10 %.
+   * `auto` (default): on when the provider will be a GPU (providers.ts `overlapByDefault`).
+   * Unverified on a GPU here.
+   */
+  readonly overlap?: boolean | "auto";
   readonly log?: Logger;
   /** Per-frame faults (inference-failed, worker-crashed). */
   readonly onProblem?: (p: Problem) => void;
@@ -164,6 +176,7 @@ export class InferenceEngine implements AsyncDisposable {
       ...(this.opts.intraOpThreads !== undefined ? { intraOpThreads: this.opts.intraOpThreads } : {}),
       nice: this.opts.workerNice ?? DEFAULT_WORKER_NICE,
       workerIndex: index,
+      overlap: this.opts.overlap ?? "auto",
       testHooks: this.opts.testHooks === true,
     };
     const { url, options } = workerScript("worker", import.meta.url);
@@ -197,8 +210,9 @@ export class InferenceEngine implements AsyncDisposable {
               provider: msg.provider,
               attempts: msg.attempts,
               warmupMs: Math.round(msg.warmupMs * 10) / 10,
+              overlap: msg.overlap,
             },
-            `inference worker ${index} ready on ${msg.provider}`,
+            `inference worker ${index} ready on ${msg.provider}${msg.overlap ? " (session on a run thread of its own)" : ""}`,
           );
           resolve({ handle, provider: msg.provider, attempts: msg.attempts });
         } else if (msg.type === "init-failed") {

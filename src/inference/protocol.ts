@@ -16,11 +16,19 @@ export interface WorkerInit {
   /** Nice increment for the worker thread (and the ORT pool threads it creates); 0 leaves it. */
   readonly nice: number;
   readonly workerIndex: number;
+  /**
+   * Run the session on a thread of its own (run-thread.ts) so this worker preprocesses the next
+   * frame and decodes the last one while `session.run` works; otherwise everything runs here,
+   * one step after the other. `auto`: overlap when the provider will be a GPU
+   * (providers.ts `overlapByDefault`).
+   */
+  readonly overlap: boolean | "auto";
   /** Enables test-only hooks (deliberate crashes). */
   readonly testHooks: boolean;
 }
 
-export type TestCrash = "exit" | "throw";
+/** Test hooks: end the worker (`exit`), throw in it (`throw`), or end its run thread (`run-thread`). */
+export type TestCrash = "exit" | "throw" | "run-thread";
 
 /** A frame whose pixels sit in a shared input slot (`slot`, first `length` bytes). */
 export interface InferRequest {
@@ -60,10 +68,60 @@ export type FromWorker =
       readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
       readonly warnings: readonly string[];
       readonly warmupMs: number;
+      /** Whether the session runs on a thread of its own (WorkerInit.overlap). */
+      readonly overlap: boolean;
     }
   | { readonly type: "init-failed"; readonly error: ErrorInfo }
   | { readonly type: "result"; readonly seq: number; readonly result: SegmentationResult }
   | { readonly type: "failed"; readonly seq: number; readonly error: ErrorInfo };
+
+/** Messages between an inference worker and its run thread (overlap mode, run-thread.ts). */
+export interface RunThreadInit {
+  readonly model: ResolvedModel;
+  readonly providers: readonly ProviderName[];
+  readonly providerOptions?: ProviderOptions;
+  readonly intraOpThreads?: number;
+  /** Added to the nice value the run thread inherits from the worker that starts it. */
+  readonly nice: number;
+  /** Honour `test-exit` (a deliberate crash of the run thread). */
+  readonly testHooks: boolean;
+}
+
+/** A preprocessed input tensor, transferred; it comes back with the outputs. */
+export interface RunRequest {
+  readonly type: "run";
+  readonly seq: number;
+  readonly input: Float32Array<ArrayBuffer>;
+}
+
+export type ToRunThread = RunRequest | CloseRequest | { readonly type: "test-exit" };
+
+export interface RunOutputs {
+  readonly [name: string]: { readonly dims: readonly number[]; readonly data: Float32Array };
+}
+
+export type FromRunThread =
+  | {
+      readonly type: "ready";
+      readonly provider: ProviderName;
+      readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+      readonly warnings: readonly string[];
+      readonly warmupMs: number;
+    }
+  | { readonly type: "init-failed"; readonly error: ErrorInfo }
+  | {
+      readonly type: "ran";
+      readonly seq: number;
+      readonly input: Float32Array<ArrayBuffer>;
+      readonly outputs: RunOutputs;
+      readonly runMs: number;
+    }
+  | {
+      readonly type: "run-failed";
+      readonly seq: number;
+      readonly input: Float32Array<ArrayBuffer>;
+      readonly error: ErrorInfo;
+    };
 
 export function errorInfo(e: unknown): ErrorInfo {
   if (e instanceof Error) {

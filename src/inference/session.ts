@@ -7,6 +7,7 @@ import { checkModelIo, type ResolvedModel } from "./model.js";
 import { PROBE_INPUT, probeModelBytes } from "./probe-model.js";
 import {
   ortProviderEntry,
+  overlapByDefault,
   selectProvider,
   staticAvailability,
   unappliedOptionWarnings,
@@ -43,6 +44,12 @@ export interface OpenedSession {
 export function ortBinaryDir(): string {
   const main = createRequire(import.meta.url).resolve("onnxruntime-node");
   return join(dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
+}
+
+/** `overlapByDefault` for this installation of onnxruntime-node. */
+export function overlapHere(providers: readonly ProviderName[]): boolean {
+  const binDir = ortBinaryDir();
+  return overlapByDefault(providers, ort.listSupportedBackends(), (f) => existsSync(join(binDir, f)));
 }
 
 function sessionOptions(

@@ -134,6 +134,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         providerOptions: config.providerOptions,
         workers: config.workers,
         workerNice: config.workerNice,
+        overlap: config.overlap,
         intraOpThreads: config.providerOptions.cpu.intraOpThreads,
         log,
       });

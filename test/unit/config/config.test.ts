@@ -64,6 +64,15 @@ describe("loadConfig", () => {
     );
   });
 
+  it("takes overlap as auto (default), true or false, and names a wrong value", async () => {
+    expect(loadConfig(await file("o0.yaml", "sources: []\n")).overlap).toBe("auto");
+    expect(loadConfig(await file("o1.yaml", "overlap: true\n")).overlap).toBe(true);
+    expect(loadConfig(await file("o2.yaml", "overlap: false\n")).overlap).toBe(false);
+    await expect(async () => loadConfig(await file("o3.yaml", "overlap: sometimes\n"))).rejects.toThrow(
+      /o3\.yaml: invalid configuration:\n {2}- overlap: expected "auto", true or false/,
+    );
+  });
+
   it("reports wrong types with the path", async () => {
     const p = await file("d.yaml", "workers: many\n");
     expect(() => loadConfig(p)).toThrow(/workers: /);
