@@ -32,7 +32,10 @@
  *
  *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x2,2x1]
  *                                       [--sources png,mcap] [--rounds N] [--bare-seconds S]
- *                                       [--size WxH] [--worker-nice N] [--json]
+ *                                       [--size WxH] [--worker-nice N] [--overlap auto|on|off|both] [--json]
+ *
+ * `--overlap` sets the config key of that name for the replays (auto: inline on the CPU); `both`
+ * replays each configuration inline and overlapped (session on a run thread of its own).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     size: { type: "string", default: "" },
     sources: { type: "string", default: "png,mcap" },
     "worker-nice": { type: "string", default: "" },
+    overlap: { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
   },
 });
@@ -72,6 +76,22 @@ const CONFIGS = values.configs.split(",").map((c) => {
   if (!(w >= 1 && t >= 1)) throw new Error(`--configs: "${c}" is not WxT`);
   return { workers: w, threads: t, name: `${w}x${t}` };
 });
+/** Replay variants: `--overlap auto|on|off|both` (both: inline and overlapped, interleaved). */
+const OVERLAPS: ("auto" | boolean)[] = (() => {
+  switch (values.overlap) {
+    case "auto":
+      return ["auto"];
+    case "on":
+      return [true];
+    case "off":
+      return [false];
+    case "both":
+      return [false, true];
+    default:
+      throw new Error(`--overlap: "${values.overlap}" is not auto, on, off or both`);
+  }
+})();
+const overlapLabel = (o: "auto" | boolean): string => (o === "auto" ? "" : o ? " overlap" : " inline");
 const SOURCES = values.sources.split(",").map((k) => {
   if (k !== "png" && k !== "mcap") throw new Error(`--sources: "${k}" is not png or mcap`);
   return k;
@@ -169,7 +189,7 @@ async function idleLag(ms: number): Promise<number> {
 }
 
 /** One replay through the graph; timing and lag start at the first output (worker start-up excluded). */
-async function replay(model: ResolvedModel, source: string, w: number, t: number) {
+async function replay(model: ResolvedModel, source: string, w: number, t: number, overlap: "auto" | boolean) {
   const config = validateConfig(
     {
       sources: [source],
@@ -177,6 +197,7 @@ async function replay(model: ResolvedModel, source: string, w: number, t: number
       providers: ["cpu"],
       workers: w,
       providerOptions: { cpu: { intraOpThreads: t } },
+      overlap,
       ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
     },
     "bench",
@@ -288,23 +309,24 @@ for (const spec of values.models.split(",")) {
             `main-thread lag p99 ${r2(b.lagP99)} ms`,
         );
       }
-      for (const [src, spec] of sourceSpec) {
-        const key = `${c.name} ${src}`;
-        const r = await replay(model, spec, c.workers, c.threads);
-        const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
-        rep.set(key, e);
-        e.fps.push(r.fps);
-        e.lag.push(r.lagP99);
-        e.lagMax.push(r.lagMax);
-        e.busy.push(r.busy);
-        e.cpu.push(r.cpuMsPerFrame);
-        stages = { ...stages, [key]: r.stagesMs };
-        log(
-          `  round ${round + 1} replay ${key}: ${r2(r.fps)} fps · CPU ${r2(r.cpuMsPerFrame)} ms/frame · ` +
-            `workers busy ${(100 * r.busy).toFixed(1)} % · ` +
-            `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
-        );
-      }
+      for (const [src, spec] of sourceSpec)
+        for (const ov of OVERLAPS) {
+          const key = `${c.name} ${src}${overlapLabel(ov)}`;
+          const r = await replay(model, spec, c.workers, c.threads, ov);
+          const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
+          rep.set(key, e);
+          e.fps.push(r.fps);
+          e.lag.push(r.lagP99);
+          e.lagMax.push(r.lagMax);
+          e.busy.push(r.busy);
+          e.cpu.push(r.cpuMsPerFrame);
+          stages = { ...stages, [key]: r.stagesMs };
+          log(
+            `  round ${round + 1} replay ${key}: ${r2(r.fps)} fps · CPU ${r2(r.cpuMsPerFrame)} ms/frame · ` +
+              `workers busy ${(100 * r.busy).toFixed(1)} % · ` +
+              `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
+          );
+        }
     }
   }
   await rm(dir, { recursive: true, force: true });
@@ -316,7 +338,13 @@ for (const spec of values.models.split(",")) {
   }));
   const best = bareMedians.reduce((a, b) => (b.fps > a.fps ? b : a));
   const rows = CONFIGS.flatMap((c) =>
-    [...sourceSpec.keys()].map((src) => ({ c, src, e: rep.get(`${c.name} ${src}`)! })),
+    [...sourceSpec.keys()].flatMap((s) =>
+      OVERLAPS.map((ov) => ({
+        c,
+        src: s + overlapLabel(ov),
+        e: rep.get(`${c.name} ${s}${overlapLabel(ov)}`)!,
+      })),
+    ),
   ).map(({ c, src, e }) => {
     const r = median(e.fps);
     // Strict: the faster of the bare variants with the same W×T.

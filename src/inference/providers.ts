@@ -182,7 +182,8 @@ export function staticAvailability(
  * GPU — the first one in `providers` whose libraries are installed (`staticAvailability`; the
  * GPU probe may still fall back to the CPU later). A GPU run leaves the CPU idle, so decoding
  * and preprocessing beside it are free; on the CPU the session's threads already use the cores
- * (measured here: run +10 %, decode ×2–3 when overlapped on a 2-core machine).
+ * (measured on a 2-core VM with a core left free: run +5–10 %, decode × 1.7–2.5, frames/s
+ * within the spread; see pool.ts `EngineOptions.overlap`).
  */
 export function overlapByDefault(
   providers: readonly ProviderName[],
