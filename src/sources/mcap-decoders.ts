@@ -1,6 +1,7 @@
 import { parse } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import type { McapTypes } from "@mcap/core";
+import { readCdrImage } from "./cdr-image.js";
 import { readRos1CompressedImage, readRos1Image } from "./ros1-image-codec.js";
 import { ROS2_COMPRESSED_IMAGE_SCHEMA, ROS2_IMAGE_SCHEMA } from "./ros-msg-defs.js";
 import type { CompressedImageMsg, ImageMsg } from "./ros-image.js";
@@ -47,8 +48,9 @@ export function decoderFor(
 ): ImageDecoder | string {
   if (messageEncoding === "cdr") {
     const reader = cdrReader(kind, schema);
+    // Image: the fixed little-endian layout read in place (cdr-image.ts), else the generic reader.
     return kind === "image"
-      ? (d) => ({ kind, msg: checkImage(reader.readMessage<ImageMsg>(d)) })
+      ? (d) => ({ kind, msg: readCdrImage(d) ?? checkImage(reader.readMessage<ImageMsg>(d)) })
       : (d) => ({ kind, msg: checkCompressed(reader.readMessage<CompressedImageMsg>(d)) });
   }
   if (messageEncoding === "ros1") {

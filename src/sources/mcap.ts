@@ -4,6 +4,7 @@ import { open, stat, type FileHandle } from "node:fs/promises";
 import { McapIndexedReader, McapStreamReader, type McapTypes } from "@mcap/core";
 import type { Frame } from "../frames/frame.js";
 import { InputError, errorMessage, problem } from "../frames/problem.js";
+import { checkUncompressedChunkCrc, nativeCrc32 } from "./mcap-chunk-crc.js";
 import { decoderFor, type ImageDecoder } from "./mcap-decoders.js";
 import { imageSchemaKind } from "./ros-msg-defs.js";
 import { BadMessageError, compressedToFrame, imageMsgToFrame } from "./ros-image.js";
@@ -35,8 +36,14 @@ export function parseMcapSpec(spec: string): { path: string; topic: string | und
   return { path: spec.slice(0, i), topic: spec.slice(i + 1) || undefined };
 }
 
-/** @mcap/core random-access readable over a file handle. */
+/**
+ * @mcap/core random-access readable over a file handle. With `uncompressedChunks` (start offset
+ * → length of the file's uncompressed chunks), a read of one of them checks its CRC natively
+ * (mcap-chunk-crc.ts) and the reader is told not to check again (`validateCrcs: false`).
+ */
 class FileReadable implements McapTypes.IReadable {
+  uncompressedChunks: ReadonlyMap<bigint, bigint> | undefined;
+
   constructor(
     private readonly fh: FileHandle,
     private readonly bytes: bigint,
@@ -54,6 +61,7 @@ class FileReadable implements McapTypes.IReadable {
       if (bytesRead === 0) throw new RangeError(`read past end of file at ${Number(offset) + done}`);
       done += bytesRead;
     }
+    if (this.uncompressedChunks?.get(offset) === size) checkUncompressedChunkCrc(buf, offset);
     return buf;
   }
 }
@@ -144,13 +152,11 @@ async function openMcapReader(
   const decompressHandlers = opts.decompressHandlers ?? (await mcapDecompressHandlers());
   const fh = await open(path, "r");
   let indexed: McapIndexedReader | undefined;
+  const readable = new FileReadable(fh, size);
   const channels: ChannelInfo[] = [];
   try {
     try {
-      const r = await McapIndexedReader.Initialize({
-        readable: new FileReadable(fh, size),
-        decompressHandlers,
-      });
+      const r = await McapIndexedReader.Initialize({ readable, decompressHandlers });
       const hasMessages = (r.statistics?.messageCount ?? 1n) > 0n;
       if (r.chunkIndexes.length > 0 || !hasMessages) indexed = r;
     } catch {
@@ -247,9 +253,19 @@ async function openMcapReader(
     }
   };
 
+  // Every chunk uncompressed: their CRCs are checked natively as they are read (FileReadable).
+  const nativeCrc =
+    nativeCrc32 !== undefined &&
+    indexed !== undefined &&
+    indexed.chunkIndexes.every((c) => c.compression === "");
+  if (nativeCrc)
+    readable.uncompressedChunks = new Map(
+      indexed!.chunkIndexes.map((c) => [c.chunkStartOffset, c.chunkLength]),
+    );
+
   async function* messages(): AsyncGenerator<McapTypes.Message> {
     if (indexed) {
-      yield* indexed.readMessages({ topics: [topic], validateCrcs: true });
+      yield* indexed.readMessages({ topics: [topic], validateCrcs: !nativeCrc });
       return;
     }
     for await (const rec of streamRecords(path, decompressHandlers)) {

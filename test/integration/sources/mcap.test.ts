@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { McapIndexedReader } from "@mcap/core";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -201,6 +202,38 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
     expect(frames.map((f) => f.stampNs)).toEqual([5_000_000_000n, 6_000_000_000n]);
     expect(Buffer.from(frames[0]!.data).equals(Buffer.from(rgb))).toBe(true);
   });
+
+  it.each([true, false])(
+    "a damaged chunk (a pixel byte flipped; worker %s) → the frames before it, then read-failed naming its offset and CRCs",
+    async (readInWorker) => {
+      const file = join(dir, `damaged-${readInWorker}.mcap`);
+      const msgs = [5, 6, 7].map((s, i) => image("/front", "rgb8", rgb, 3, [s, 0], BigInt(i + 1)));
+      await writeMcap(file, msgs, { writer: { chunkSize: 1 } }); // one message per chunk
+      const fh = await open(file, "r");
+      const bytes = new Uint8Array((await fh.stat()).size);
+      await fh.read(bytes, 0, bytes.length, 0);
+      await fh.close();
+      const reader = await McapIndexedReader.Initialize({
+        readable: {
+          size: () => Promise.resolve(BigInt(bytes.length)),
+          read: (o, n) => Promise.resolve(bytes.slice(Number(o), Number(o + n))),
+        },
+      });
+      const chunks = [...reader.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+      expect(chunks.map((c) => c.compression)).toEqual(["", "", ""]);
+      const second = chunks[1]!;
+      bytes[Number(second.chunkStartOffset + second.chunkLength) - 10]! ^= 0xff; // inside the image data
+      await writeFile(file, bytes);
+
+      const { frames, problems } = await collect(await openMcapSource(file, { readInWorker }));
+      expect(frames.map((f) => f.stampNs)).toEqual([5_000_000_000n]);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ code: "read-failed", input: `mcap:${file}#/front` });
+      expect(problems[0]!.reason).toMatch(
+        new RegExp(`chunk at offset ${second.chunkStartOffset}: CRC \\d+ does not match the recorded \\d+`),
+      );
+    },
+  );
 
   it("unindexed and truncated files are read with the streaming reader", async () => {
     const msgs = [0, 1, 2, 3].map((k) =>
