@@ -51,9 +51,10 @@ export const ConfigSchema = z.strictObject({
   /**
    * Each inference worker runs its ONNX session on a thread of its own and preprocesses the next
    * frame and decodes the last one while the session runs, so runs follow back to back.
-   * `auto`: with a GPU provider (the CPU is idle during a GPU run). `true` also on the CPU, where
-   * it pays off only if the sessions' threads leave cores free; on a 2-core machine it was slower
-   * (the threads contend for caches and memory). Unverified on a GPU here.
+   * `auto`: on with a GPU provider (the CPU is idle during a GPU run), and on the CPU when the
+   * sessions leave a core free (models × workers × intraOpThreads < cores); off when inference
+   * fills every core, where the decode beside the runs costs more than it saves (measured on a
+   * 2-core VM: −15 to −20 % frames/s). Unverified on a GPU here.
    */
   overlap: z.union([z.literal("auto"), z.boolean()], { error: 'expected "auto", true or false' }),
   /**

@@ -56,12 +56,10 @@ export interface EngineOptions {
    * before and after the running one meanwhile (run-thread.ts), so the session runs back to
    * back. Pays off where those threads have a core to themselves — a GPU provider, or CPU
    * sessions that leave a core free; where inference already fills every core it only adds
-   * the copies (one input tensor, the outputs) and the contention. Measured on a 2-core VM,
-   * CPU, one intra-op thread (a core left free; bench/pipeline.ts --overlap both): the decode
-   * took 1.7–2.5 × as long and the run 5–10 % longer (shared caches and memory bandwidth), for
-   * 0.96 vs 0.94 (deeplab-synth) and 0.89 vs 0.88 (yolact-synth) of the bare loop's frames/s.
-   * `auto` (default): on when the provider will be a GPU (providers.ts `overlapByDefault`).
-   * Unverified on a GPU here.
+   * the copies (one input tensor, the outputs) and the contention (providers.ts
+   * `cpuLeavesCoreFree` has the figures). `auto` (default): on when the provider will be a GPU
+   * (providers.ts `overlapByDefault`); `runPipeline` also turns it on when the CPU sessions leave
+   * a core free. Unverified on a GPU here.
    */
   readonly overlap?: boolean | "auto";
   readonly log?: Logger;

@@ -177,13 +177,30 @@ export function staticAvailability(
 }
 
 /**
+ * `overlap: auto` on the CPU: whether the CPU sessions of a run — `models` × `workers` sessions of
+ * `intraOpThreads` threads each (0: ORT's default, every core) — leave at least one of `cores`
+ * free for the workers' pre/postprocessing beside the runs. Measured on a 2-core VM
+ * (bench/pipeline.ts --overlap both, raw MCAP replays, frames/s ÷ the bare loop of the same
+ * layout): one 1-thread session, a core free — overlapped 0.92–0.96 vs inline 0.84–0.95
+ * (deeplab-synth) and 0.92–0.96 vs 0.89–0.91 (yolact-synth); sessions on both cores —
+ * overlapped 0.63–0.80 vs inline 0.72–0.88 (the decode then competes with the runs).
+ */
+export function cpuLeavesCoreFree(
+  models: number,
+  workers: number,
+  intraOpThreads: number,
+  cores: number,
+): boolean {
+  if (intraOpThreads <= 0) return false;
+  return models * workers * intraOpThreads < cores;
+}
+
+/**
  * Whether an inference worker should run its session on a thread of its own (run-thread.ts)
- * when the config says `overlap: auto`: yes when the provider it will most likely get is a
- * GPU — the first one in `providers` whose libraries are installed (`staticAvailability`; the
+ * when the config says `overlap: auto` (and the CPU rule above did not already say yes): yes
+ * when the provider it will most likely get is a GPU — the first one in `providers` whose libraries are installed (`staticAvailability`; the
  * GPU probe may still fall back to the CPU later). A GPU run leaves the CPU idle, so decoding
- * and preprocessing beside it are free; on the CPU the session's threads already use the cores
- * (measured on a 2-core VM with a core left free: run +5–10 %, decode × 1.7–2.5, frames/s
- * within the spread; see pool.ts `EngineOptions.overlap`).
+ * and preprocessing beside it are free.
  */
 export function overlapByDefault(
   providers: readonly ProviderName[],

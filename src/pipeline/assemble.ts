@@ -1,8 +1,10 @@
+import { availableParallelism } from "node:os";
 import { Subject, type Observable } from "rxjs";
 import type { Config } from "../config/schema.js";
 import type { Frame } from "../frames/frame.js";
 import { InputError, formatProblem, type Problem } from "../frames/problem.js";
 import { InferenceEngine, resolveModel, type ResolvedModel } from "../inference/index.js";
+import { cpuLeavesCoreFree } from "../inference/providers.js";
 import { makeResult, type SegmentationResult } from "../inference/result.js";
 import { PredictionWriter } from "../sinks/predictions.js";
 import type { Output, Sink } from "../sinks/sink.js";
@@ -127,6 +129,18 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       if (config.tracking.enabled) return withDetections(model, config.tracking.lowScoreThreshold);
       return model;
     });
+    // overlap auto: on when the CPU sessions leave a core free (else each worker checks for a GPU).
+    const cores = availableParallelism();
+    const threads = config.providerOptions.cpu.intraOpThreads;
+    const overlap =
+      config.overlap === "auto" && cpuLeavesCoreFree(models.length, config.workers, threads, cores)
+        ? true
+        : config.overlap;
+    if (overlap === true && config.overlap === "auto")
+      log.info(
+        { sessions: models.length * config.workers, intraOpThreads: threads, cores },
+        "overlap on: the inference sessions leave a core free, so each worker preprocesses and decodes beside its runs",
+      );
     for (const model of models) {
       const engine = await InferenceEngine.create({
         model,
@@ -134,7 +148,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         providerOptions: config.providerOptions,
         workers: config.workers,
         workerNice: config.workerNice,
-        overlap: config.overlap,
+        overlap,
         intraOpThreads: config.providerOptions.cpu.intraOpThreads,
         log,
       });

@@ -10,7 +10,7 @@ import {
   WorkerCrashedError,
   type EngineOptions,
 } from "../../../src/inference/pool.js";
-import { overlapByDefault } from "../../../src/inference/providers.js";
+import { cpuLeavesCoreFree, overlapByDefault } from "../../../src/inference/providers.js";
 import type { SegmentationResult } from "../../../src/inference/result.js";
 import { SynthSequence, sequenceSeed } from "../../../src/synth/index.js";
 import { defaultModelsDir } from "../../../src/inference/index.js";
@@ -173,7 +173,15 @@ describe("overlapByDefault (overlap: auto)", () => {
     expect(overlapByDefault(["cpu", "cuda"], backends, all)).toBe(false);
     expect(overlapByDefault(["cuda"], backends, none)).toBe(false);
   });
-  it("auto on this machine (CPU only): the inline engine", async () => {
+  it("on the CPU only when the sessions leave a core free (runPipeline's rule)", () => {
+    expect(cpuLeavesCoreFree(1, 1, 1, 2)).toBe(true);
+    expect(cpuLeavesCoreFree(1, 1, 2, 2)).toBe(false);
+    expect(cpuLeavesCoreFree(2, 1, 1, 2)).toBe(false); // DeepLab + YOLACT, one thread each
+    expect(cpuLeavesCoreFree(1, 2, 1, 2)).toBe(false);
+    expect(cpuLeavesCoreFree(2, 2, 1, 8)).toBe(true);
+    expect(cpuLeavesCoreFree(1, 1, 0, 64)).toBe(false); // 0: ORT's default, every core
+  });
+  it("auto in the engine on this machine (CPU only): the inline engine", async () => {
     const e = await engine();
     expect(e.selectedProvider).toBe("cpu");
     await expect(e.infer(frame(0))).resolves.toMatchObject({ frameId: 0 });
