@@ -61,16 +61,20 @@ export interface ErrorInfo {
   readonly hint?: string;
 }
 
+/** A session opened and warmed up: the provider it got, and how it got there. */
+export interface SessionReady {
+  readonly provider: ProviderName;
+  readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+  readonly warnings: readonly string[];
+  readonly warmupMs: number;
+}
+
 export type FromWorker =
-  | {
+  | (SessionReady & {
       readonly type: "ready";
-      readonly provider: ProviderName;
-      readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
-      readonly warnings: readonly string[];
-      readonly warmupMs: number;
       /** Whether the session runs on a thread of its own (WorkerInit.overlap). */
       readonly overlap: boolean;
-    }
+    })
   | { readonly type: "init-failed"; readonly error: ErrorInfo }
   | { readonly type: "result"; readonly seq: number; readonly result: SegmentationResult }
   | { readonly type: "failed"; readonly seq: number; readonly error: ErrorInfo };
@@ -101,13 +105,7 @@ export interface RunOutputs {
 }
 
 export type FromRunThread =
-  | {
-      readonly type: "ready";
-      readonly provider: ProviderName;
-      readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
-      readonly warnings: readonly string[];
-      readonly warmupMs: number;
-    }
+  | (SessionReady & { readonly type: "ready" })
   | { readonly type: "init-failed"; readonly error: ErrorInfo }
   | {
       readonly type: "ran";

@@ -9,7 +9,7 @@ import {
   type RunThreadInit,
   type ToRunThread,
 } from "./protocol.js";
-import { openSession, toOutputs } from "./session.js";
+import { openWarmSession, toOutputs } from "./session.js";
 
 /**
  * The run thread of an inference worker in overlap mode (run-thread.ts): owns the ORT session
@@ -26,33 +26,19 @@ async function main(port: NonNullable<typeof parentPort>, init: RunThreadInit): 
   const niceWarning = lowerThreadPriority(init.nice);
   const { name, width, height } = init.model.manifest.input;
   const dims = [1, 3, height, width];
-  let opened;
-  let warmupMs;
+  let session;
+  let ready;
   try {
-    opened = await openSession(init.model, {
-      providers: init.providers,
-      ...(init.providerOptions !== undefined ? { providerOptions: init.providerOptions } : {}),
-      ...(init.intraOpThreads !== undefined ? { intraOpThreads: init.intraOpThreads } : {}),
-      spinning: false,
-    });
-    // Warm-up: the first run allocates and optimises; keep it out of frame timings.
-    const w0 = performance.now();
-    await opened.session.run({
-      [name]: new ort.Tensor("float32", new Float32Array(3 * width * height), dims),
-    });
-    warmupMs = performance.now() - w0;
+    const zeros = new ort.Tensor("float32", new Float32Array(3 * width * height), dims);
+    ({ session, ready } = await openWarmSession(init, { [name]: zeros }));
   } catch (e) {
-    await opened?.session.release();
     post(port, { type: "init-failed", error: errorInfo(e) });
     return;
   }
-  const { session } = opened;
   post(port, {
     type: "ready",
-    provider: opened.provider,
-    attempts: opened.attempts,
-    warnings: niceWarning !== undefined ? [...opened.warnings, niceWarning] : opened.warnings,
-    warmupMs,
+    ...ready,
+    warnings: niceWarning !== undefined ? [...ready.warnings, niceWarning] : ready.warnings,
   });
 
   let chain: Promise<void> = Promise.resolve();

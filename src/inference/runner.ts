@@ -5,9 +5,8 @@ import { deeplabLogitsBuffer } from "./adapters/deeplab.js";
 import { deeplabOutputName, type AdapterOptions } from "./adapters/index.js";
 import type { DeeplabOptions, Outputs } from "./adapters/types.js";
 import { yolactProtoBuffer } from "./adapters/yolact.js";
-import type { RunThreadInit } from "./protocol.js";
-import type { ProviderName } from "./providers.js";
-import { openSession, toOutputs } from "./session.js";
+import type { RunThreadInit, SessionReady } from "./protocol.js";
+import { openWarmSession, toOutputs } from "./session.js";
 
 /**
  * How an inference worker runs its session on a preprocessed tensor. Two kinds:
@@ -34,12 +33,7 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-export interface RunnerReady {
-  readonly provider: ProviderName;
-  readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
-  readonly warnings: readonly string[];
-  readonly warmupMs: number;
-}
+export type RunnerReady = SessionReady;
 
 export interface RunOutcome {
   readonly outputs: Outputs;
@@ -109,27 +103,11 @@ export class InlineRunner implements Runner {
   /** Opens the session here; `tensor` is the preprocessor's, which every run reads in place. */
   static async open(init: RunThreadInit, tensor: Float32Array): Promise<InlineRunner> {
     const m = init.model.manifest;
-    const opened = await openSession(init.model, {
-      providers: init.providers,
-      ...(init.providerOptions !== undefined ? { providerOptions: init.providerOptions } : {}),
-      ...(init.intraOpThreads !== undefined ? { intraOpThreads: init.intraOpThreads } : {}),
-      spinning: false,
-    });
     const input = new ort.Tensor("float32", tensor, [1, 3, m.input.height, m.input.width]);
     const feeds = { [m.input.name]: input };
-    // Warm-up: the first run allocates and optimises; keep it out of frame timings.
-    const w0 = performance.now();
-    const warm = await opened.session.run(feeds);
-    const warmupMs = performance.now() - w0;
+    const { session, ready, warm } = await openWarmSession(init, feeds);
     const prealloc = preallocatedOutput(m.adapter, warm, adapterOptionsOf(m));
-    const { provider, attempts, warnings } = opened;
-    return new InlineRunner(
-      { provider, attempts, warnings, warmupMs },
-      opened.session,
-      tensor,
-      feeds,
-      prealloc,
-    );
+    return new InlineRunner(ready, session, tensor, feeds, prealloc);
   }
 
   free(): Promise<void> {

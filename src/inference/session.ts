@@ -2,8 +2,10 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../util/logger.js";
 import { checkModelIo, type ResolvedModel } from "./model.js";
+import type { RunThreadInit, SessionReady } from "./protocol.js";
 import { PROBE_INPUT, probeModelBytes } from "./probe-model.js";
 import {
   ortProviderEntry,
@@ -126,6 +128,37 @@ export async function openSession(
     ),
     warnings,
   };
+}
+
+/**
+ * Opens the session as the workers run it (intra-op threads not spinning between runs; see
+ * session.ts) and warms it up on `feeds` — the first run allocates and optimises, and is kept
+ * out of frame timings. Used by both runners (runner.ts, run-worker.ts).
+ */
+export async function openWarmSession(
+  init: RunThreadInit,
+  feeds: Record<string, ort.Tensor>,
+): Promise<{
+  session: ort.InferenceSession;
+  ready: SessionReady;
+  warm: ort.InferenceSession.OnnxValueMapType;
+}> {
+  const opened = await openSession(init.model, {
+    providers: init.providers,
+    ...(init.providerOptions !== undefined ? { providerOptions: init.providerOptions } : {}),
+    ...(init.intraOpThreads !== undefined ? { intraOpThreads: init.intraOpThreads } : {}),
+    spinning: false,
+  });
+  try {
+    const w0 = performance.now();
+    const warm = await opened.session.run(feeds);
+    const warmupMs = performance.now() - w0;
+    const { provider, attempts, warnings } = opened;
+    return { session: opened.session, ready: { provider, attempts, warnings, warmupMs }, warm };
+  } catch (e) {
+    await opened.session.release();
+    throw e;
+  }
 }
 
 /** ORT outputs → the adapters' {dims, data: Float32Array} records. */

@@ -1,12 +1,11 @@
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { patternFrame, selfThreadId, threadNices } from "./helpers.js";
 import { makeFrame, type Frame } from "../../../src/frames/frame.js";
 import type { Problem } from "../../../src/frames/problem.js";
 import { resolveModel } from "../../../src/inference/model.js";
 import {
   InferenceEngine,
-  InferenceError,
   WorkerCrashedError,
   type EngineOptions,
 } from "../../../src/inference/pool.js";
@@ -35,19 +34,7 @@ async function engine(opts: Partial<EngineOptions> = {}): Promise<InferenceEngin
   return e;
 }
 
-function frame(id: number, width = 128, height = 64): Frame {
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + id * 13) & 255;
-  return makeFrame({
-    id,
-    stampNs: 1_000_000n * BigInt(id),
-    sourceId: "test",
-    width,
-    height,
-    encoding: "rgb8",
-    data,
-  });
-}
+const frame = patternFrame;
 
 function cityFrames(n: number, width: number, height: number): Frame[] {
   const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width, height, fps: 17, frames: n });
@@ -101,25 +88,6 @@ describe("InferenceEngine with overlap (session on a run thread, real ORT)", () 
     },
   );
 
-  it("a frame that fails in preprocessing → inference-failed; the frames around it are decoded", async () => {
-    const problems: Problem[] = [];
-    const e = await engine({ overlap: true, onProblem: (p) => problems.push(p) });
-    const bad = makeFrame({
-      id: 1,
-      stampNs: 1n,
-      sourceId: "test",
-      width: 4,
-      height: 4,
-      encoding: "mono16",
-      data: new Uint8Array(32),
-    });
-    const [r0, r1, r2] = await Promise.allSettled([e.infer(frame(0)), e.infer(bad), e.infer(frame(2))]);
-    expect(r0).toMatchObject({ status: "fulfilled", value: { frameId: 0 } });
-    expect((r1 as PromiseRejectedResult).reason).toBeInstanceOf(InferenceError);
-    expect(r2).toMatchObject({ status: "fulfilled", value: { frameId: 2 } });
-    expect(problems).toEqual([expect.objectContaining({ code: "inference-failed", frameId: 1 })]);
-  });
-
   it("the run thread dies → worker-crashed for its frames, restart, next frame works", async () => {
     const problems: Problem[] = [];
     const e = await engine({ overlap: true, testHooks: true, onProblem: (p) => problems.push(p) });
@@ -137,18 +105,11 @@ describe("InferenceEngine with overlap (session on a run thread, real ORT)", () 
   it.runIf(process.platform === "linux")(
     "runs the worker, its run thread and the ORT threads at nice +5; the calling thread unchanged",
     async () => {
-      const nices = (): Map<number, number> =>
-        new Map(
-          readdirSync("/proc/self/task").map((tid) => {
-            const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-            return [Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16])];
-          }),
-        );
-      const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
-      const before = nices();
+      const self = selfThreadId();
+      const before = threadNices();
       const e = await engine({ overlap: true, intraOpThreads: 2 });
       await e.infer(frame(0));
-      const after = nices();
+      const after = threadNices();
       const base = before.get(self)!;
       expect(after.get(self)).toBe(base);
       const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === Math.min(19, base + 5));

@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeFrame, type Frame } from "../../../src/frames/frame.js";
+import { patternFrame, selfThreadId, threadNices } from "./helpers.js";
+import { makeFrame } from "../../../src/frames/frame.js";
 import { InputError, type Problem } from "../../../src/frames/problem.js";
 import * as ort from "onnxruntime-node";
 import { labelMapOf } from "../../../src/inference/adapter-options.js";
@@ -19,19 +19,7 @@ import { toOutputs } from "../../../src/inference/session.js";
 const FIX = join(import.meta.dirname, "..", "..", "fixtures", "models");
 const tiny = resolveModel("engine_seg_tiny", FIX);
 
-function frame(id: number, width = 128, height = 64): Frame {
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + id * 13) & 255;
-  return makeFrame({
-    id,
-    stampNs: 1_000_000n * BigInt(id),
-    sourceId: "test",
-    width,
-    height,
-    encoding: "rgb8",
-    data,
-  });
-}
+const frame = patternFrame;
 
 let engines: InferenceEngine[] = [];
 afterEach(async () => {
@@ -128,26 +116,29 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
     },
   );
 
-  it("a frame that fails in the worker → inference-failed problem; the engine goes on", async () => {
-    const problems: Problem[] = [];
-    const e = await engine({ onProblem: (p) => problems.push(p) });
-    const bad = makeFrame({
-      id: 1,
-      stampNs: 1n,
-      sourceId: "test",
-      width: 4,
-      height: 4,
-      encoding: "mono16",
-      data: new Uint8Array(32),
-    });
-    const [r0, r1, r2] = await Promise.allSettled([e.infer(frame(0)), e.infer(bad), e.infer(frame(2))]);
-    expect(r0.status).toBe("fulfilled");
-    expect(r1.status).toBe("rejected");
-    expect((r1 as PromiseRejectedResult).reason).toBeInstanceOf(InferenceError);
-    expect(r2.status).toBe("fulfilled");
-    expect(problems).toEqual([expect.objectContaining({ code: "inference-failed", frameId: 1 })]);
-    expect(problems[0]!.reason).toContain("mono16");
-  });
+  it.each([false, true])(
+    "a frame that fails in the worker (overlap %s) → inference-failed problem; the engine goes on",
+    async (overlap) => {
+      const problems: Problem[] = [];
+      const e = await engine({ overlap, onProblem: (p) => problems.push(p) });
+      const bad = makeFrame({
+        id: 1,
+        stampNs: 1n,
+        sourceId: "test",
+        width: 4,
+        height: 4,
+        encoding: "mono16",
+        data: new Uint8Array(32),
+      });
+      const [r0, r1, r2] = await Promise.allSettled([e.infer(frame(0)), e.infer(bad), e.infer(frame(2))]);
+      expect(r0.status).toBe("fulfilled");
+      expect(r1.status).toBe("rejected");
+      expect((r1 as PromiseRejectedResult).reason).toBeInstanceOf(InferenceError);
+      expect(r2.status).toBe("fulfilled");
+      expect(problems).toEqual([expect.objectContaining({ code: "inference-failed", frameId: 1 })]);
+      expect(problems[0]!.reason).toContain("mono16");
+    },
+  );
 
   it("keeps the main event loop responsive while inference runs (gap ≪ inference time)", async () => {
     const big = resolveModel("engine_seg_1024x512", FIX);
@@ -175,19 +166,11 @@ describe("InferenceEngine (worker threads, real ORT)", () => {
   it.runIf(process.platform === "linux")(
     "runs the worker and its ORT threads at nice +5 (workerNice default), the calling thread unchanged",
     async () => {
-      /** nice value per thread id of this process (/proc/self/task/<tid>/stat, field 19). */
-      const nices = (): Map<number, number> =>
-        new Map(
-          readdirSync("/proc/self/task").map((tid) => {
-            const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-            return [Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16])];
-          }),
-        );
-      const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
-      const before = nices();
+      const self = selfThreadId();
+      const before = threadNices();
       const e = await engine({ intraOpThreads: 2 });
       await e.infer(frame(0));
-      const after = nices();
+      const after = threadNices();
       const base = before.get(self)!;
       expect(after.get(self)).toBe(base);
       const lowered = [...after].filter(([tid, n]) => !before.has(tid) && n === Math.min(19, base + 5));
