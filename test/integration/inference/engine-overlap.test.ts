@@ -4,11 +4,7 @@ import { patternFrame, selfThreadId, threadNices } from "./helpers.js";
 import { makeFrame, type Frame } from "../../../src/frames/frame.js";
 import type { Problem } from "../../../src/frames/problem.js";
 import { resolveModel } from "../../../src/inference/model.js";
-import {
-  InferenceEngine,
-  WorkerCrashedError,
-  type EngineOptions,
-} from "../../../src/inference/pool.js";
+import { InferenceEngine, WorkerCrashedError, type EngineOptions } from "../../../src/inference/pool.js";
 import { cpuLeavesCoreFree, overlapByDefault } from "../../../src/inference/providers.js";
 import type { SegmentationResult } from "../../../src/inference/result.js";
 import { SynthSequence, sequenceSeed } from "../../../src/synth/index.js";
