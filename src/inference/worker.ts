@@ -77,6 +77,12 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       if (req.testCrash === "exit") process.exit(7);
       if (req.testCrash === "run-thread") {
         if (runner instanceof ThreadRunner) runner.testExit();
+        else
+          post(port, {
+            type: "failed",
+            seq: req.seq,
+            error: errorInfo(new Error("test hook: no run thread")),
+          });
         return;
       }
       setImmediate(() => {
