@@ -151,42 +151,48 @@ describe("segstream run", () => {
     expect(r.stderr).toContain("no-such-model");
   });
 
-  it("on SIGINT prints the summary, exits 0 and leaves no partial prediction file", async () => {
-    const many = await imageDir(400, { width: 320, height: 160 });
-    const pred = await mkdtemp(join(tmpdir(), "seg-pred-"));
-    const child = cliAsync([
-      "run",
-      "--source",
-      `images:${many}`,
-      "--model",
-      BIG,
-      "--pred-dir",
-      pred,
-      "--json",
-    ]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    // Wait until a few frames are written, then interrupt.
-    const started = Date.now();
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const files = await readdir(join(pred, "cam0")).catch(() => [] as string[]);
-      if (files.filter((f) => f.endsWith("_instances.json")).length >= 3) break;
-      if (Date.now() - started > 60_000) throw new Error(`no predictions after 60 s: ${stderr}`);
-    }
-    child.kill("SIGINT");
-    const code = await new Promise<number | null>((r) => child.on("exit", r));
-    expect(code, stderr).toBe(0);
-    const s = JSON.parse(stdout) as Summary;
-    expect(s.frames).toBeGreaterThanOrEqual(3);
-    expect(s.frames).toBeLessThan(400);
-    const files = await readdir(join(pred, "cam0"));
-    expect(files.filter((f) => f.includes(".tmp-"))).toEqual([]);
-    // Every frame the summary counts has its complete set of three files, and nothing more.
-    for (const suffix of ["_pred_labelIds.png", "_pred_instanceIds.png", "_pred_instances.json"]) {
-      expect(files.filter((f) => f.endsWith(suffix))).toHaveLength(s.frames);
-    }
-  });
+  // --threads 1: one 1-thread session leaves a core free, so overlap (auto) runs the session on a
+  // run thread of its own; the shutdown must drain both threads.
+  it.each([[[] as string[]], [["--threads", "1"]]])(
+    "on SIGINT prints the summary, exits 0 and leaves no partial prediction file (%j)",
+    async (extra) => {
+      const many = await imageDir(400, { width: 320, height: 160 });
+      const pred = await mkdtemp(join(tmpdir(), "seg-pred-"));
+      const child = cliAsync([
+        "run",
+        "--source",
+        `images:${many}`,
+        "--model",
+        BIG,
+        "--pred-dir",
+        pred,
+        "--json",
+        ...extra,
+      ]);
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      // Wait until a few frames are written, then interrupt.
+      const started = Date.now();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        const files = await readdir(join(pred, "cam0")).catch(() => [] as string[]);
+        if (files.filter((f) => f.endsWith("_instances.json")).length >= 3) break;
+        if (Date.now() - started > 60_000) throw new Error(`no predictions after 60 s: ${stderr}`);
+      }
+      child.kill("SIGINT");
+      const code = await new Promise<number | null>((r) => child.on("exit", r));
+      expect(code, stderr).toBe(0);
+      const s = JSON.parse(stdout) as Summary;
+      expect(s.frames).toBeGreaterThanOrEqual(3);
+      expect(s.frames).toBeLessThan(400);
+      const files = await readdir(join(pred, "cam0"));
+      expect(files.filter((f) => f.includes(".tmp-"))).toEqual([]);
+      // Every frame the summary counts has its complete set of three files, and nothing more.
+      for (const suffix of ["_pred_labelIds.png", "_pred_instanceIds.png", "_pred_instances.json"]) {
+        expect(files.filter((f) => f.endsWith(suffix))).toHaveLength(s.frames);
+      }
+    },
+  );
 });
