@@ -54,7 +54,8 @@ export const ConfigSchema = z.strictObject({
    * `auto`: on with a GPU provider (the CPU is idle during a GPU run), and on the CPU when the
    * sessions leave a core free (models × workers × intraOpThreads < cores); off when inference
    * fills every core, where the decode beside the runs costs more than it saves (measured on a
-   * 2-core VM: −15 to −20 % frames/s). Unverified on a GPU here.
+   * 2-core VM: −15 to −20 % frames/s), and for one live source (latest-wins holds one frame per
+   * worker: there is no next frame to preprocess during a run). Unverified on a GPU here.
    */
   overlap: z.union([z.literal("auto"), z.boolean()], { error: 'expected "auto", true or false' }),
   /**

@@ -129,13 +129,20 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       if (config.tracking.enabled) return withDetections(model, config.tracking.lowScoreThreshold);
       return model;
     });
-    // overlap auto: on when the CPU sessions leave a core free (else each worker checks for a GPU).
+    // overlap auto: off when no worker ever holds two frames (live sources hold one per worker,
+    // so there is no next frame to preprocess during a run — only the copies would remain); on
+    // when the CPU sessions leave a core free; else each worker checks for a GPU provider.
     const cores = availableParallelism();
     const threads = config.providerOptions.cpu.intraOpThreads;
+    const lossless = res.sources.some((s) => policyFor(config, s) === "lossless");
     const overlap =
-      config.overlap === "auto" && cpuLeavesCoreFree(models.length, config.workers, threads, cores)
-        ? true
-        : config.overlap;
+      config.overlap !== "auto"
+        ? config.overlap
+        : !lossless && res.sources.length === 1
+          ? false
+          : cpuLeavesCoreFree(models.length, config.workers, threads, cores)
+            ? true
+            : "auto";
     if (overlap === true && config.overlap === "auto")
       log.info(
         { sessions: models.length * config.workers, intraOpThreads: threads, cores },
