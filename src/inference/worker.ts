@@ -99,6 +99,10 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       g = pre.run({ ...f, data: new Uint8Array(req.slot, 0, req.length) });
       preMs = performance.now() - t0;
       run = runner.submit(pre.tensor);
+      // Handled in the decode chain below, possibly after the previous frame's decode; marked
+      // handled now so a run that fails meanwhile is not an unhandled rejection (which ends a
+      // worker thread).
+      run.catch(() => undefined);
     } catch (e) {
       post(port, { type: "failed", seq: req.seq, error: errorInfo(e) });
       return;
