@@ -13,6 +13,8 @@ import type { ImageMsg } from "./ros-image.js";
  * encapsulation (big-endian, XCDR2), which the generic reader then handles.
  * Throws RangeError naming the field and offsets when the message is shorter than its fields.
  */
+const utf8 = new TextDecoder("utf-8");
+
 export function readCdrImage(buf: Uint8Array): ImageMsg | undefined {
   if (buf.length < 4 || buf[0] !== 0x00 || buf[1] !== 0x01) return undefined;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -34,7 +36,6 @@ export function readCdrImage(buf: Uint8Array): ImageMsg | undefined {
     off += 4;
     return v;
   };
-  const utf8 = new TextDecoder("utf-8");
   const string = (what: string): string => {
     const n = u32(`${what} length`);
     need(n, what);
