@@ -1,5 +1,7 @@
 import type { ImageMsg } from "./ros-image.js";
 
+const utf8 = new TextDecoder("utf-8");
+
 /**
  * `sensor_msgs/msg/Image` in ROS 2's CDR (XCDR1, little-endian: encapsulation `00 01 00 00`),
  * read straight from its fixed layout (specs/07, "Worked CDR layout"): header.stamp.sec int32,
@@ -13,8 +15,6 @@ import type { ImageMsg } from "./ros-image.js";
  * encapsulation (big-endian, XCDR2), which the generic reader then handles.
  * Throws RangeError naming the field and offsets when the message is shorter than its fields.
  */
-const utf8 = new TextDecoder("utf-8");
-
 export function readCdrImage(buf: Uint8Array): ImageMsg | undefined {
   if (buf.length < 4 || buf[0] !== 0x00 || buf[1] !== 0x01) return undefined;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
