@@ -196,6 +196,12 @@ export class InferenceEngine implements AsyncDisposable {
         if (msg.type === "ready") {
           ready = true;
           for (const w of msg.warnings) this.log.warn({ worker: index }, w);
+          if (msg.overlap && msg.provider === "cpu" && (this.opts.overlap ?? "auto") === "auto")
+            this.log.warn(
+              { worker: index },
+              "overlap on for a GPU provider that fell back to the CPU: with inference on every core it costs " +
+                "throughput (set overlap: false, or drop the GPU providers from the list)",
+            );
           for (const a of msg.attempts) {
             if (!a.ok)
               this.log.warn(
