@@ -299,7 +299,13 @@ export class SimdArgmax {
       const f32 = new Float32Array(this.memory.buffer, at, c * plane);
       for (let k = 0, o = 0; k < c; k++, o += plane) f32.set(data.subarray(o + from, o + end), o + from);
     }
-    if (end > from) this.kernel(at, c, plane * 4, 0, from, end, SimdArgmax.LABELS_AT, this.bestAt);
+    if (c === 1) {
+      // The kernel's class loop (classes 1 … c−1) runs at least once: it would read a plane past
+      // the logits. One class is done here.
+      new Uint8Array(this.memory.buffer, SimdArgmax.LABELS_AT, plane).fill(lut[0] ?? 0, from, end);
+    } else if (end > from) {
+      this.kernel(at, c, plane * 4, 0, from, end, SimdArgmax.LABELS_AT, this.bestAt);
+    }
     return { labels: new Uint8Array(this.memory.buffer, SimdArgmax.LABELS_AT, plane), end };
   }
 }
