@@ -198,8 +198,8 @@ export function cpuLeavesCoreFree(
 /**
  * Whether an inference worker should run its session on a thread of its own (run-thread.ts)
  * when the config says `overlap: auto` (and the CPU rule above did not already say yes): yes
- * when the provider it will most likely get is a GPU — the first one in `providers` whose libraries are installed (`staticAvailability`; the
- * GPU probe may still fall back to the CPU later). A GPU run leaves the CPU idle, so decoding
+ * when the provider it will most likely get is a GPU — the first one in `providers` whose
+ * libraries are installed (`staticAvailability`; the GPU probe may still fall back to the CPU). A GPU run leaves the CPU idle, so decoding
  * and preprocessing beside it are free.
  */
 export function overlapByDefault(

@@ -2,8 +2,8 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { workerScript } from "../util/worker-script.js";
 import { errorFromInfo } from "./errors.js";
-import type { FromRunThread, RunRequest, RunThreadInit, ToRunThread } from "./protocol.js";
-import type { Runner, RunnerReady, RunOutcome } from "./runner.js";
+import type { FromRunThread, RunRequest, RunThreadInit, SessionReady, ToRunThread } from "./protocol.js";
+import type { Runner, RunOutcome } from "./runner.js";
 
 /**
  * The session on a thread of its own (run-worker.ts), so the inference worker preprocesses and
@@ -27,7 +27,7 @@ export class ThreadRunner implements Runner {
   private closing = false;
 
   private constructor(
-    readonly ready: RunnerReady,
+    readonly ready: SessionReady,
     private readonly worker: Worker,
     inputLength: number,
   ) {

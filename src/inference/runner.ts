@@ -18,7 +18,7 @@ import { openWarmSession, toOutputs } from "./session.js";
  *   pays off only where those threads have a core to run on (see `EngineOptions.overlap`).
  */
 export interface Runner {
-  readonly ready: RunnerReady;
+  readonly ready: SessionReady;
   /** True when a submitted run leaves this thread free (ThreadRunner). */
   readonly overlapped: boolean;
   /** Resolves when `submit` may be called (an input buffer is free). */
@@ -32,8 +32,6 @@ export interface Runner {
   /** Releases the session (and ends the run thread). */
   close(): Promise<void>;
 }
-
-export type RunnerReady = SessionReady;
 
 export interface RunOutcome {
   readonly outputs: Outputs;
@@ -93,7 +91,7 @@ export class InlineRunner implements Runner {
   private busy: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly ready: RunnerReady,
+    readonly ready: SessionReady,
     private readonly session: ort.InferenceSession,
     private readonly input: Float32Array,
     private readonly feeds: Record<string, ort.Tensor>,
