@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PRODUCT_NODE_FLAGS } from "./node-flags.js";
 
 const BENCHES = ["synth", "tracking", "inference", "pipeline", "overload"] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -32,10 +33,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const failed: string[] = [];
 for (const name of selected) {
   console.log(`\n=== bench/${name}.ts ===`);
-  // The flag segstream runs with (bin/segstream.js), so lag and throughput are the product's.
+  // The flags segstream runs with (bin/segstream.js), so lag and throughput are the product's.
   const r = spawnSync(
     process.execPath,
-    ["--single-threaded-gc", "--import", "tsx", join(here, `${name}.ts`)],
+    [...PRODUCT_NODE_FLAGS, "--import", "tsx", join(here, `${name}.ts`)],
     {
       stdio: "inherit",
     },

@@ -38,6 +38,9 @@ import {
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
 import { extendOnnx } from "./onnx-writer.js";
 import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
+import { runWithProductFlags } from "./node-flags.js";
+
+runWithProductFlags();
 
 const { values } = parseArgs({
   options: {

@@ -35,6 +35,9 @@ import { RunMetrics } from "../src/pipeline/metrics.js";
 import type { FrameSource, SourceEvent } from "../src/sources/source.js";
 import { openSyntheticSource } from "../src/sources/synthetic.js";
 import { MultiSourceTracker } from "../src/tracking/index.js";
+import { runWithProductFlags } from "./node-flags.js";
+
+runWithProductFlags();
 
 const { values } = parseArgs({
   options: {

@@ -58,6 +58,9 @@ import { runPipeline } from "../src/pipeline/assemble.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
 import { silentLogger } from "../src/util/logger.js";
 import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
+import { runWithProductFlags } from "./node-flags.js";
+
+runWithProductFlags();
 
 const { values } = parseArgs({
   options: {

@@ -6,6 +6,9 @@
  */
 import { parseArgs } from "node:util";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { runWithProductFlags } from "./node-flags.js";
+
+runWithProductFlags();
 
 const { values } = parseArgs({
   options: { frames: { type: "string", default: "60" }, seed: { type: "string", default: "7" } },

@@ -19,6 +19,9 @@ import { RleBuilder } from "../src/frames/rle.js";
 import { makeResult, type RleMask, type SegmentationResult } from "../src/inference/result.js";
 import { ByteTracker, type ImageView, type TrackerOptionsInit } from "../src/tracking/index.js";
 import { Rng } from "../src/synth/rng.js";
+import { runWithProductFlags } from "./node-flags.js";
+
+runWithProductFlags();
 
 const { values } = parseArgs({
   options: {
