@@ -25,7 +25,9 @@
  *   would be, and the question is whether the pipeline keeps it fed. (`overlap: auto` turns the
  *   worker's run thread on for this layout; see src/inference/run-thread.ts.)
  * Prints, per model: frames/s of every bare and replay configuration; replay ÷ bare of the same
- * W×T, and replay ÷ the best bare configuration with the same total threads; how busy the workers were (mean
+ * W×T (of the medians, and per round: that round's replay ÷ that round's bare loop, so the
+ * spread shows how much the machine drifted), and replay ÷ the best bare configuration with the
+ * same total threads; how busy the workers were (mean
  * pre+run+post × frames ÷ workers ÷ wall time: below 100 % a worker waited for a frame, or
  * spent time outside the timed stages — messages, GC); CPU time of the whole process per frame
  * (all threads: the difference to the bare loop is what decode, pre/postprocessing and the
@@ -39,6 +41,8 @@
  *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x1,1x2,2x1]
  *                                       [--sources png,mcap] [--rounds N] [--bare-seconds S]
  *                                       [--size WxH] [--worker-nice N] [--overlap auto|on|off|both] [--json]
+ *
+ * Started without segstream's V8 flags (bench/node-flags.ts), it re-runs itself with them.
  *
  * `--overlap` sets the config key of that name for the replays (auto: overlapped when the sessions
  * leave a core free, i.e. 1×1 here, else inline); `both`
@@ -299,7 +303,7 @@ for (const spec of values.models.split(",")) {
   const bareCpu = new Map<string, number[]>();
   const rep = new Map<
     string,
-    { fps: number[]; lag: number[]; lagMax: number[]; busy: number[]; cpu: number[] }
+    { fps: number[]; lag: number[]; lagMax: number[]; busy: number[]; cpu: number[]; paired: number[] }
   >();
   const push = <T>(m: Map<string, T[]>, k: string, v: T): void => {
     const a = m.get(k);
@@ -309,8 +313,11 @@ for (const spec of values.models.split(",")) {
   let stages: Record<string, Record<string, number>> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of CONFIGS) {
+      // This round's bare frames/s of the same W×T (the faster variant): the paired baseline.
+      let roundBare = 0;
       for (const v of bareVariants(c.threads)) {
         const b = await bare(model, c.workers, c.threads, v.spin);
+        roundBare = Math.max(roundBare, b.fps);
         push(bareFps, c.name + v.label, b.fps);
         push(bareLag, c.name + v.label, b.lagP99);
         push(bareCpu, c.name + v.label, b.cpuMsPerFrame);
@@ -323,9 +330,10 @@ for (const spec of values.models.split(",")) {
         for (const ov of OVERLAPS) {
           const key = `${c.name} ${src}${overlapLabel(ov)}`;
           const r = await replay(model, spec, c.workers, c.threads, ov);
-          const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [] };
+          const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [], paired: [] };
           rep.set(key, e);
           e.fps.push(r.fps);
+          e.paired.push(r.fps / roundBare);
           e.lag.push(r.lagP99);
           e.lagMax.push(r.lagMax);
           e.busy.push(r.busy);
@@ -373,6 +381,8 @@ for (const spec of values.models.split(",")) {
       replayFps: r,
       bareSameConfigFps: same,
       ratioSameConfig: r / same,
+      /** Each round's replay ÷ that round's bare loop of the same W×T (drift between rounds cancels). */
+      ratioPerRound: e.paired,
       bestBare: best.config,
       ratioBestBare: r / best.fps,
       workersBusy: median(e.busy),
@@ -399,7 +409,8 @@ for (const spec of values.models.split(",")) {
     );
   for (const row of rows) {
     log(
-      `  replay ${row.config} ${row.source}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} · ` +
+      `  replay ${row.config} ${row.source}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} ` +
+        `(per round ${row.ratioPerRound.map(r2).join(", ")}) · ` +
         `÷ best bare of ${totalThreads(row.config)} thread(s) (${row.bestBare}) = ${r2(row.ratioBestBare)} (target ≥ 0.95) · CPU ` +
         `${r2(row.cpuMsPerFrame)} ms/frame · workers busy ${(100 * row.workersBusy).toFixed(1)} % · ` +
         `lag p99 ${r2(row.replayLagP99)} ms (target ≤ 5) · ` +
