@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type Sharp } from "sharp";
 import type { Encoding } from "./frame.js";
+import { decodePngFast } from "./png-decode.js";
 
 /** A decoded image: tightly packed rows; mono16 data is little-endian uint16. */
 export interface RawImage {
@@ -106,6 +107,16 @@ async function colourKind(bytes: Uint8Array, input: string): Promise<{ grey: boo
   return { grey, sixteen };
 }
 
+export interface DecodeOptions {
+  /**
+   * Decode the common PNG kinds (8-bit RGB/RGBA/grey, 16-bit grey, not interlaced) on the
+   * calling thread (png-decode.ts: cheaper than sharp, and the CPU is the caller's thread's).
+   * For threads that exist to decode — a replay's reader thread, a batch command — not for
+   * the pipeline's main thread, where sharp keeps the work off the event loop. Default false.
+   */
+  readonly onThisThread?: boolean;
+}
+
 /**
  * Decodes a PNG or JPEG. Colour images become rgb8 (alpha dropped), greyscale becomes
  * mono8, 16-bit greyscale becomes mono16. `input` names the file in error messages.
@@ -115,7 +126,12 @@ export async function decodeImage(
   bytes: Uint8Array,
   input: string,
   want?: "rgb8" | "mono8" | "mono16",
+  opts: DecodeOptions = {},
 ): Promise<RawImage> {
+  if (opts.onThisThread === true) {
+    const fast = decodePngFast(bytes, input, want);
+    if (fast !== undefined) return fast;
+  }
   const { grey, sixteen } =
     want !== undefined ? { grey: false, sixteen: false } : await colourKind(bytes, input);
   const target: "rgb8" | "mono8" | "mono16" = want ?? (grey ? (sixteen ? "mono16" : "mono8") : "rgb8");

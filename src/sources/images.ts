@@ -144,7 +144,8 @@ export async function openImagesSource(path: string, opts: ImagesSourceOptions =
         continue;
       }
       try {
-        const img = await decodeImage(bytes, e.path);
+        // On this thread: the reader thread (source-thread.ts) when threaded.
+        const img = await decodeImage(bytes, e.path, undefined, { onThisThread: true });
         const encoding = img.encoding === "mono16" ? "mono16" : img.encoding;
         yield makeFrame({
           id: i,

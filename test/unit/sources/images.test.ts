@@ -54,6 +54,26 @@ describe("images source", () => {
     expect((events[2] as Frame).data[0]).toBe(3);
   });
 
+  it("reports a PNG damaged inside its image data (chunk CRC) with the chunk, in the reader thread too", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "seg-img-"));
+    const good = await png(2);
+    const bad = good.slice();
+    bad[bad.length - 12 - 6]! ^= 0x10; // inside the last IDAT's data (IEND is the last 12 bytes)
+    await writeFile(join(dir, "b1.png"), good);
+    await writeFile(join(dir, "b2.png"), bad);
+    await writeFile(join(dir, "b3.png"), await png(3));
+    for (const readInWorker of [false, true]) {
+      const events = await collect(dir, undefined, readInWorker);
+      expect(events).toHaveLength(3);
+      const p = events[1] as Problem;
+      expect([p.code, p.input]).toEqual(["decode-failed", join(dir, "b2.png")]);
+      expect(p.reason).toMatch(
+        /damaged PNG \(CRC of the IDAT chunk at byte \d+: stored 0x[0-9a-f]{8}, computed/,
+      );
+      expect([(events[0] as Frame).data[0], (events[2] as Frame).data[0]]).toEqual([2, 3]);
+    }
+  });
+
   it("follows symbolic links to files and folders, each real folder once", async () => {
     const store = await mkdtemp(join(tmpdir(), "seg-img-store-"));
     await mkdir(join(store, "seq"));
