@@ -23,6 +23,12 @@ export interface ImagesSourceOptions {
    * and the decoder's completion work stay off the main thread.
    */
   readonly readInWorker?: boolean;
+  /**
+   * With `readInWorker: false`: decode PNGs synchronously on this thread (png-decode.ts) —
+   * cheaper than sharp, but it blocks the thread ≈ 5–15 ms per 1024×512 frame, so only for a
+   * thread that exists to read (the reader thread sets it). Default false: sharp, off-thread.
+   */
+  readonly decodeOnThisThread?: boolean;
 }
 
 export interface ImageEntry {
@@ -144,8 +150,9 @@ export async function openImagesSource(path: string, opts: ImagesSourceOptions =
         continue;
       }
       try {
-        // On this thread: the reader thread (source-thread.ts) when threaded.
-        const img = await decodeImage(bytes, e.path, undefined, { onThisThread: true });
+        const img = await decodeImage(bytes, e.path, undefined, {
+          onThisThread: opts.decodeOnThisThread === true,
+        });
         const encoding = img.encoding === "mono16" ? "mono16" : img.encoding;
         yield makeFrame({
           id: i,

@@ -27,6 +27,11 @@ export interface McapSourceOptions {
    * `decompressHandlers` (functions cannot cross threads), are read in the calling thread.
    */
   readonly readInWorker?: boolean;
+  /**
+   * Decode CompressedImage PNGs synchronously on the reading thread (png-decode.ts; see
+   * `ImagesSourceOptions.decodeOnThisThread`). Set by the reader thread. Default false.
+   */
+  readonly decodeOnThisThread?: boolean;
 }
 
 /** Splits the part after `mcap:` into file and optional topic (`FILE#TOPIC`, split at the last `#`). */
@@ -282,6 +287,7 @@ async function openMcapReader(
       fallbackStampNs: msg.logTime,
       meta: { topic, uri: path },
       input: `${input}@${msg.logTime}`,
+      decodeOnThisThread: opts.decodeOnThisThread === true,
     };
     return decoded.kind === "image" ? imageMsgToFrame(decoded.msg, o) : compressedToFrame(decoded.msg, o);
   }

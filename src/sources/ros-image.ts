@@ -173,7 +173,7 @@ export function compressedFormatKind(format: string): "png" | "jpeg" | undefined
  */
 export async function compressedToFrame(
   msg: CompressedImageMsg,
-  opts: MsgToFrameOptions & { input?: string },
+  opts: MsgToFrameOptions & { input?: string; decodeOnThisThread?: boolean },
 ): Promise<Frame> {
   if (/compresseddepth/i.test(msg.format)) {
     throw new BadMessageError(`unsupported CompressedImage format "${msg.format}" (compressedDepth)`);
@@ -182,7 +182,9 @@ export async function compressedToFrame(
   if (kind === undefined && msg.format.trim() !== "" && !/tiff?|webp/i.test(msg.format)) {
     throw new BadMessageError(`unsupported CompressedImage format "${msg.format}" (expected jpeg or png)`);
   }
-  const img = await decodeImage(msg.data, opts.input ?? `CompressedImage(${msg.format})`);
+  const img = await decodeImage(msg.data, opts.input ?? `CompressedImage(${msg.format})`, undefined, {
+    onThisThread: opts.decodeOnThisThread === true,
+  });
   return makeFrame({
     id: opts.id,
     stampNs: headerStampNs(msg.header, opts.fallbackStampNs),

@@ -10,13 +10,23 @@ import { openMcapSource } from "./mcap.js";
 import type { FrameSource, SourceEvent } from "./source.js";
 import type { FromSourceWorker, SourceWorkerInit, ToSourceWorker } from "./source-thread.js";
 
-/** The source in this thread (never threaded again). */
+/** The source in this thread (never threaded again), decoding PNGs here: this thread exists to read. */
 function openHere(init: SourceWorkerInit): Promise<FrameSource> {
   switch (init.kind) {
     case "mcap":
-      return openMcapSource(init.path, { topic: init.topic, sourceId: init.sourceId, readInWorker: false });
+      return openMcapSource(init.path, {
+        topic: init.topic,
+        sourceId: init.sourceId,
+        readInWorker: false,
+        decodeOnThisThread: true,
+      });
     case "images":
-      return openImagesSource(init.path, { sourceId: init.sourceId, fps: init.fps, readInWorker: false });
+      return openImagesSource(init.path, {
+        sourceId: init.sourceId,
+        fps: init.fps,
+        readInWorker: false,
+        decodeOnThisThread: true,
+      });
   }
 }
 

@@ -155,6 +155,36 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
     expect(frames.map((f) => f.stampNs - 1_700_000_000_000_000_000n)).toEqual([1n, 2n, 3n]);
   });
 
+  it.each([true, false])(
+    "a CompressedImage PNG damaged inside its image data → decode-failed naming the chunk CRCs, the replay goes on (worker %s)",
+    async (readInWorker) => {
+      const bad = png.slice();
+      bad[bad.length - 12 - 6]! ^= 0x10; // inside the last IDAT's data (IEND is the last 12 bytes)
+      const f = join(dir, `damaged-png-${readInWorker}.mcap`);
+      await writeMcap(
+        f,
+        [png, bad, png].map((data, i) => ({
+          topic: "/cam/compressed",
+          kind: "compressed" as const,
+          logTime: BigInt(1000 + i),
+          msg: { header: header(1_700_000_000, i + 1), format: "png", data },
+        })),
+      );
+      // In-thread as the reader thread opens it (PNGs decoded on the reading thread).
+      const src = await openMcapSource(
+        f,
+        readInWorker ? {} : { readInWorker: false, decodeOnThisThread: true },
+      );
+      const { frames, problems } = await collect(src);
+      expect(frames.map((fr) => fr.id)).toEqual([0, 2]);
+      for (const fr of frames) expect(Buffer.from(fr.data).equals(Buffer.from(rgb))).toBe(true);
+      expect(problems.map((p) => p.code)).toEqual(["decode-failed"]);
+      expect(problems[0]!.reason).toMatch(
+        /@1001: damaged PNG \(CRC of the IDAT chunk at byte \d+: stored 0x/,
+      );
+    },
+  );
+
   it("unknown topic → InputError listing the topics; several image topics without #TOPIC → InputError", async () => {
     const e1 = await openMcapSource(file, { topic: "/nope" }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(InputError);

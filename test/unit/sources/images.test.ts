@@ -11,10 +11,16 @@ async function png(value: number): Promise<Uint8Array> {
   return encodePng({ width: 4, height: 2, encoding: "rgb8", data: new Uint8Array(24).fill(value) });
 }
 
-async function collect(path: string, fps?: number, readInWorker?: boolean): Promise<(Frame | Problem)[]> {
+async function collect(
+  path: string,
+  fps?: number,
+  readInWorker?: boolean,
+  decodeOnThisThread?: boolean,
+): Promise<(Frame | Problem)[]> {
   const src = await openImagesSource(path, {
     ...(fps !== undefined ? { fps } : {}),
     ...(readInWorker !== undefined ? { readInWorker } : {}),
+    ...(decodeOnThisThread !== undefined ? { decodeOnThisThread } : {}),
   });
   const out: (Frame | Problem)[] = [];
   for await (const e of src.events()) out.push(e);
@@ -54,7 +60,7 @@ describe("images source", () => {
     expect((events[2] as Frame).data[0]).toBe(3);
   });
 
-  it("reports a PNG damaged inside its image data (chunk CRC) with the chunk, in the reader thread too", async () => {
+  it("reports a PNG damaged inside its image data (chunk CRC) with the chunk, decoded on the reading thread", async () => {
     const dir = await mkdtemp(join(tmpdir(), "seg-img-"));
     const good = await png(2);
     const bad = good.slice();
@@ -63,7 +69,8 @@ describe("images source", () => {
     await writeFile(join(dir, "b2.png"), bad);
     await writeFile(join(dir, "b3.png"), await png(3));
     for (const readInWorker of [false, true]) {
-      const events = await collect(dir, undefined, readInWorker);
+      // In this thread as the reader thread runs it (PNGs decoded here), and the reader thread.
+      const events = await collect(dir, undefined, readInWorker, readInWorker ? undefined : true);
       expect(events).toHaveLength(3);
       const p = events[1] as Problem;
       expect([p.code, p.input]).toEqual(["decode-failed", join(dir, "b2.png")]);
