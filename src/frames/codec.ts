@@ -1,14 +1,8 @@
 import sharp, { type Metadata, type Sharp } from "sharp";
-import type { Encoding } from "./frame.js";
-import { decodePngFast } from "./png-decode.js";
+import type { Encoding, RawImage } from "./frame.js";
+import { PNG_SIGNATURE, decodePngFast } from "./png-decode.js";
 
-/** A decoded image: tightly packed rows; mono16 data is little-endian uint16. */
-export interface RawImage {
-  readonly width: number;
-  readonly height: number;
-  readonly encoding: Encoding;
-  readonly data: Uint8Array;
-}
+export type { RawImage };
 
 // One libvips thread per call: the pipeline already runs codecs concurrently, and the machine is small.
 sharp.concurrency(1);
@@ -79,8 +73,6 @@ export async function encodeJpeg(img: RawImage, opts: { quality?: number } = {})
     .toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
  * Greyscale or colour, 8 or 16 bits: read from the PNG header (IHDR bit depth and colour type)

@@ -1,6 +1,14 @@
 /** Pixel encodings carried by a Frame (ROS 2 `sensor_msgs/Image` names). */
 export type Encoding = "rgb8" | "bgr8" | "mono8" | "mono16";
 
+/** A decoded image: tightly packed rows; mono16 data is little-endian uint16. */
+export interface RawImage {
+  readonly width: number;
+  readonly height: number;
+  readonly encoding: Encoding;
+  readonly data: Uint8Array;
+}
+
 export const BYTES_PER_PIXEL: Readonly<Record<Encoding, number>> = {
   rgb8: 3,
   bgr8: 3,

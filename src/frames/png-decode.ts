@@ -1,6 +1,6 @@
 import { inflateSync } from "node:zlib";
-import zlib from "node:zlib";
-import type { Encoding } from "./frame.js";
+import { nativeCrc32 } from "../util/native-crc32.js";
+import type { Encoding, RawImage } from "./frame.js";
 
 /**
  * A PNG decoder for the images replays read most — Cityscapes-style 8-bit RGB and greyscale and
@@ -16,21 +16,15 @@ import type { Encoding } from "./frame.js";
  * naming `input` and what is wrong.
  */
 
-/** Node ≥ 20.15 and ≥ 22.2 have zlib.crc32; without it chunk CRCs are left to inflate's checks. */
-const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+/** Without it (Node < 20.15) chunk CRCs are not checked; inflate's Adler-32 and the lengths still are. */
+const crc32 = nativeCrc32;
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
+/** The eight bytes every PNG starts with. */
+export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
 const IHDR = 0x49484452;
 const IDAT = 0x49444154;
 const IEND = 0x49454e44;
 const ICCP = 0x69434350;
-
-export interface DecodedPng {
-  readonly width: number;
-  readonly height: number;
-  readonly encoding: Encoding;
-  readonly data: Uint8Array;
-}
 
 /** The colour types and depths decoded here, with the encoding they become. */
 function covered(colourType: number, depth: number): { encoding: Encoding; channels: number } | undefined {
@@ -56,8 +50,8 @@ function covered(colourType: number, depth: number): { encoding: Encoding; chann
  * Decodes `png` when it is one of the covered kinds and `want` (if given) is its natural
  * encoding; undefined otherwise. Throws an Error naming `input` when a covered PNG is damaged.
  */
-export function decodePngFast(png: Uint8Array, input: string, want?: Encoding): DecodedPng | undefined {
-  if (png.length < 8 + 25 || !SIGNATURE.every((b, i) => png[i] === b)) return undefined;
+export function decodePngFast(png: Uint8Array, input: string, want?: Encoding): RawImage | undefined {
+  if (png.length < 8 + 25 || !PNG_SIGNATURE.every((b, i) => png[i] === b)) return undefined;
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const fail = (what: string): Error => new Error(`${input}: damaged PNG (${what})`);
 

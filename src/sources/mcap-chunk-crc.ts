@@ -1,9 +1,4 @@
-import * as zlib from "node:zlib";
-
-/** zlib's crc32 (Node ≥ 20.15 and ≥ 22.2); undefined before, and @mcap/core checks instead. */
-export const nativeCrc32: ((data: Uint8Array) => number) | undefined = (
-  zlib as { crc32?: (data: Uint8Array) => number }
-).crc32;
+import { nativeCrc32 } from "../util/native-crc32.js";
 
 /**
  * Checks an uncompressed MCAP Chunk record's CRC with zlib's native crc32 (Node ≥ 20.15) instead

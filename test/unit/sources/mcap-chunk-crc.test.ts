@@ -1,6 +1,7 @@
 import { crc32 } from "@foxglove/crc";
 import { describe, expect, it } from "vitest";
-import { checkUncompressedChunkCrc, nativeCrc32 } from "../../../src/sources/mcap-chunk-crc.js";
+import { checkUncompressedChunkCrc } from "../../../src/sources/mcap-chunk-crc.js";
+import { nativeCrc32 } from "../../../src/util/native-crc32.js";
 
 /** An MCAP Chunk record (opcode 0x06) around `records`, laid out as the spec says. */
 function chunkRecord(records: Uint8Array, crc: number, compression = ""): Uint8Array {
