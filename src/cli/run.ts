@@ -64,6 +64,11 @@ export function printSummary(ctx: CommandContext, s: Summary, json: boolean): vo
   const lines = [
     `frames     ${s.frames} in ${s.seconds} s (${s.fps} fps)`,
     `latency    p50 ${s.latencyMs.p50} ms · p95 ${s.latencyMs.p95} ms · p99 ${s.latencyMs.p99} ms`,
+    ...(s.eventLoopLagMs !== undefined
+      ? [
+          `loop lag   p50 ${s.eventLoopLagMs.p50} ms · p99 ${s.eventLoopLagMs.p99} ms · max ${s.eventLoopLagMs.max} ms`,
+        ]
+      : []),
     `stages     ${Object.entries(s.stagesMs)
       .map(([k, v]) => `${k} ${v} ms`)
       .join(" · ")}`,

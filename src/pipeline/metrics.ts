@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Problem, ProblemCode } from "../frames/problem.js";
 
 /**
@@ -68,6 +69,11 @@ export interface Summary {
     readonly p99: number;
     readonly max: number;
   };
+  /**
+   * Main-thread event-loop lag (ms, 1 ms resolution) from the first processed frame to the end
+   * of the run (DESIGN.md §7: p99 ≤ 5 ms while inferring); absent when no frame came out.
+   */
+  readonly eventLoopLagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Now − capture stamp (ms), for live sources whose stamps are wall-clock. */
   readonly ageMs?: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly stagesMs: Readonly<Record<string, number>>;
@@ -94,6 +100,8 @@ export class RunMetrics {
   framesOut = 0;
   failedFrames = 0;
   private finished: number | undefined;
+  /** Started at the first frame out (start-up's module loading and warm-up left out). */
+  private lag: IntervalHistogram | undefined;
 
   frameIn(): void {
     this.framesIn++;
@@ -101,6 +109,10 @@ export class RunMetrics {
 
   frameOut(ingestMs: number, timings: Readonly<Record<string, number>>, wallClockStampNs?: bigint): void {
     this.framesOut++;
+    if (this.lag === undefined && this.finished === undefined) {
+      this.lag = monitorEventLoopDelay({ resolution: 1 });
+      this.lag.enable();
+    }
     const now = performance.now();
     this.latency.add(now - ingestMs);
     if (wallClockStampNs !== undefined) this.age.add(Date.now() - Number(wallClockStampNs / 1_000_000n));
@@ -133,6 +145,7 @@ export class RunMetrics {
 
   finish(): void {
     this.finished ??= performance.now();
+    this.lag?.disable();
   }
 
   summary(): Summary {
@@ -150,6 +163,15 @@ export class RunMetrics {
         p99: round(this.latency.quantile(0.99)),
         max: round(this.latency.max),
       },
+      ...(this.lag !== undefined && this.lag.count > 0
+        ? {
+            eventLoopLagMs: {
+              p50: round(this.lag.percentile(50) / 1e6),
+              p99: round(this.lag.percentile(99) / 1e6),
+              max: round(this.lag.max / 1e6),
+            },
+          }
+        : {}),
       ...(this.age.count > 0
         ? {
             ageMs: {

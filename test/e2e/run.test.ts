@@ -32,6 +32,7 @@ interface Summary {
   fps: number;
   drops: number;
   latencyMs: { p50: number; p95: number; p99: number };
+  eventLoopLagMs?: { p50: number; p99: number; max: number };
   problemsByCode: Record<string, number>;
 }
 
@@ -51,6 +52,9 @@ describe("segstream run", () => {
     expect(s.fps).toBeGreaterThan(0);
     expect(s.latencyMs.p50).toBeGreaterThan(0);
     expect(s.latencyMs.p99).toBeGreaterThanOrEqual(s.latencyMs.p95);
+    // The main thread's event-loop lag while frames flowed (DESIGN.md §7).
+    expect(s.eventLoopLagMs!.p99).toBeGreaterThanOrEqual(s.eventLoopLagMs!.p50);
+    expect(s.eventLoopLagMs!.max).toBeGreaterThanOrEqual(s.eventLoopLagMs!.p99);
     const files = (await readdir(join(pred, "cam0"))).sort();
     expect(files.filter((f) => f.endsWith("_pred_labelIds.png"))).toHaveLength(8);
     expect(files.filter((f) => f.endsWith("_pred_instanceIds.png"))).toHaveLength(8);
