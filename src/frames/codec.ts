@@ -103,8 +103,8 @@ export interface DecodeOptions {
   /**
    * Decode the common PNG kinds (8-bit RGB/RGBA/grey, 16-bit grey, not interlaced) on the
    * calling thread (png-decode.ts: cheaper than sharp, and the CPU is the caller's thread's).
-   * For threads that exist to decode — a replay's reader thread, a batch command — not for
-   * the pipeline's main thread, where sharp keeps the work off the event loop. Default false.
+   * For a thread that exists to read, such as a replay's reader thread — not for the
+   * pipeline's main thread, where sharp keeps the work off the event loop. Default false.
    */
   readonly onThisThread?: boolean;
 }

@@ -79,7 +79,14 @@ function chunks(png: Uint8Array): { type: string; data: Uint8Array; at: number }
 }
 
 /** A PNG built by hand: IHDR, one IDAT of `raw` (filter bytes included) deflated, IEND. */
-function buildPng(w: number, h: number, depth: number, colourType: number, raw: Uint8Array): Uint8Array {
+function buildPng(
+  w: number,
+  h: number,
+  depth: number,
+  colourType: number,
+  raw: Uint8Array,
+  filterMethod = 0,
+): Uint8Array {
   const chunk = (type: string, data: Uint8Array): Buffer => {
     const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
     const out = Buffer.alloc(12 + data.length);
@@ -93,6 +100,7 @@ function buildPng(w: number, h: number, depth: number, colourType: number, raw: 
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = depth;
   ihdr[9] = colourType;
+  ihdr[11] = filterMethod;
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return new Uint8Array(
     Buffer.concat([
@@ -199,6 +207,9 @@ describe("decodePngFast", () => {
     expect(decodePngFast(plain, "p.png", "mono8")).toBeUndefined();
     expect(decodePngFast(plain, "p.png", "rgb8")).toBeDefined();
     expect(decodePngFast(new Uint8Array([1, 2, 3]), "x.jpg")).toBeUndefined();
+    // A filter method that does not exist: sharp reports the file.
+    expect(decodePngFast(buildPng(2, 2, 8, 2, new Uint8Array(14), 1), "m.png")).toBeUndefined();
+    expect(decodePngFast(buildPng(2, 2, 8, 2, new Uint8Array(14)), "m.png")).toBeDefined();
   });
 
   it("names the input and the fault for a damaged PNG", async () => {
