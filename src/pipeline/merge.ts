@@ -4,7 +4,7 @@ import {
   type Instances,
   type SegmentationResult,
 } from "../inference/result.js";
-import { agreeWithSemantic } from "./semantic-agreement.js";
+import { agreeWithSemantic, type AgreementMemo } from "./semantic-agreement.js";
 
 export interface MergeOptions {
   /**
@@ -39,7 +39,10 @@ export function mergeResults(
   let detections = instPart?.detections;
   if (sem !== undefined && options.minSemanticAgreement > 0) {
     const ids = options.labelIdsByModel?.get(semPart!.model);
-    const agree = (i: Instances): Instances => agreeWithSemantic(i, sem, options.minSemanticAgreement, ids);
+    // Instances are a prefix of the detections (the same masks): each mask is checked once.
+    const memo: AgreementMemo = new Map();
+    const agree = (i: Instances): Instances =>
+      agreeWithSemantic(i, sem, options.minSemanticAgreement, ids, memo);
     if (inst !== undefined) inst = agree(inst);
     if (detections !== undefined) detections = agree(detections);
   }

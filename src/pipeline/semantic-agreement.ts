@@ -37,11 +37,20 @@ function categoriesOf(labelIds: readonly number[]): ReadonlySet<number> {
   return set;
 }
 
+/**
+ * What `agreeWithSemantic` made of each mask it checked: the kept (possibly cut) mask, or null
+ * when the instance was dropped. Shared between calls on one frame's instances and detections —
+ * the instance model's instances are a prefix of its detections, the same mask objects — so each
+ * mask is checked once (masks are immutable; one cache per frame and semantic map).
+ */
+export type AgreementMemo = Map<RleMask, RleMask | null>;
+
 export function agreeWithSemantic(
   inst: Instances,
   sem: SemanticMap,
   minAgreement: number,
   semanticLabelIds?: readonly number[],
+  memo?: AgreementMemo,
 ): Instances {
   if (!(minAgreement >= 0 && minAgreement <= 1)) {
     throw new RangeError(`minAgreement must be in [0, 1], got ${minAgreement}`);
@@ -64,6 +73,14 @@ export function agreeWithSemantic(
     if (category < 0 || (checked !== null && !checked.has(category))) {
       keep.push(i);
       masks.push(m);
+      continue;
+    }
+    const known = memo?.get(m);
+    if (known !== undefined) {
+      if (known !== null) {
+        keep.push(i);
+        masks.push(known);
+      }
       continue;
     }
     builder.reset();
@@ -94,9 +111,14 @@ export function agreeWithSemantic(
       }
       pos += n;
     }
-    if (area === 0 || agree < minAgreement * area) continue;
+    if (area === 0 || agree < minAgreement * area) {
+      memo?.set(m, null);
+      continue;
+    }
+    const kept = agree === area ? m : builder.finish(m.width, m.height);
+    memo?.set(m, kept);
     keep.push(i);
-    masks.push(agree === area ? m : builder.finish(m.width, m.height));
+    masks.push(kept);
   }
   const pick = <T extends Float32Array | Uint8Array | Int32Array>(
     a: T,

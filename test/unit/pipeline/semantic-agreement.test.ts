@@ -123,6 +123,36 @@ describe("mergeResults with minSemanticAgreement", () => {
     expect(Array.from(merged.semantic!.classIds)).toEqual(Array.from(SEM.classIds));
   });
 
+  it("checks a mask shared by instances and detections once: the same kept mask in both", () => {
+    // As the instance adapters build them: instances are a prefix of detections, same objects.
+    const person = { classId: PERSON, score: 0.9, rows: ["00111000", "00111000", "00111000", "00000000"] };
+    const car = { classId: CAR, score: 0.8, rows: ["00001111", "00001111", "00001111", "00001111"] };
+    const rider = { classId: RIDER, score: 0.2, rows: ["11000000", "11000000", "11100000", "00000000"] };
+    const dets = instances([person, car, rider]);
+    const shown = makeInstances(
+      {
+        boxes: dets.boxes.slice(0, 8),
+        scores: dets.scores.slice(0, 2),
+        classIds: dets.classIds.slice(0, 2),
+        masks: dets.masks.slice(0, 2),
+      },
+      { width: W, height: H },
+    );
+    const merged = mergeResults(
+      [
+        { model: "deeplab", result: semanticPart },
+        { model: "yolact", result: makeResult({ ...base, instances: shown, detections: dets }) },
+      ],
+      { minSemanticAgreement: 0.5 },
+    );
+    expect(Array.from(merged.detections!.classIds)).toEqual([PERSON, CAR]);
+    expect(Array.from(merged.instances!.classIds)).toEqual([PERSON, CAR]);
+    // The car's cut mask is one object in both lists (computed once), equal to a lone check's.
+    expect(merged.instances!.masks[1]).toBe(merged.detections!.masks[1]);
+    expect(rowsOf(merged.instances!.masks[1]!)).toEqual(rowsOf(agreeWithSemantic(shown, SEM, 0.5).masks[1]!));
+    expect(rowsOf(merged.instances!.masks[1]!)).toEqual(["00001111", "00001111", "00001111", "00000000"]);
+  });
+
   it("checks instances only against the categories the semantic model's manifest lists", () => {
     const parts = [
       { model: "stuff-only", result: semanticPart },
