@@ -7,7 +7,9 @@
  *               session with all the threads", 2×1 "two sessions with one thread each". With
  *               T > 1 twice: ORT's default options, and "no-spin" as the engine runs it
  *               (session.ts); the faster counts.
- *   replay W×T: `segstream run`'s graph over the same frames (synthetic city, the model's input
+ *   replay W×T: `segstream run`'s graph, in a child process running the built product
+ *               (bench/replay-child.mjs: `dist/`, segstream's V8 flags, no tsx; `dist/` is
+ *               rebuilt first when `src/` is newer), over the same frames (synthetic city, the model's input
  *               size unless --size), lossless, W workers × T intra-op threads, no sinks — read,
  *               decode, preprocess, inference, postprocess, tracking, in-order settlement — from
  *               each of --sources: `png`, a Cityscapes-style PNG sequence (`images:`), and `mcap`,
@@ -48,6 +50,7 @@
  * leave a core free, i.e. 1×1 here, else inline); `both`
  * replays each configuration inline and overlapped (session on a run thread of its own).
  */
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -55,16 +58,15 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { validateConfig } from "../src/config/load.js";
 import { encodePng } from "../src/frames/codec.js";
 import { defaultModelsDir, resolveModel, type ResolvedModel } from "../src/inference/index.js";
-import { runPipeline } from "../src/pipeline/assemble.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
-import { silentLogger } from "../src/util/logger.js";
+import { ensureBuilt } from "./built-product.js";
+import { PRODUCT_NODE_FLAGS, runWithProductFlags } from "./node-flags.js";
 import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
-import { runWithProductFlags } from "./node-flags.js";
 
 runWithProductFlags();
+const ROOT = ensureBuilt();
 
 const { values } = parseArgs({
   options: {
@@ -202,55 +204,56 @@ async function idleLag(ms: number): Promise<number> {
   return h.percentile(99) / 1e6;
 }
 
-/** One replay through the graph; timing and lag start at the first output (worker start-up excluded). */
+/** What bench/replay-child.mjs prints for one replay. */
+interface ReplayFigures {
+  readonly outputs: number;
+  /** Frames/s from the first output to the last (worker start-up and shutdown left out). */
+  readonly fps: number;
+  readonly wallMs: number;
+  /** CPU time of the whole replay process (all threads) per frame, over the same span. */
+  readonly cpuMsPerFrame: number;
+  readonly lagP99: number;
+  readonly lagMax: number;
+  readonly stagesMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * One replay through the graph, in a child process running the built product (replay-child.mjs:
+ * `dist/`, segstream's V8 flags, no tsx); timing, CPU and lag start at the first output.
+ */
 async function replay(model: ResolvedModel, source: string, w: number, t: number, overlap: "auto" | boolean) {
-  const config = validateConfig(
-    {
-      sources: [source],
-      models: [model.onnxPath],
-      providers: ["cpu"],
-      workers: w,
-      providerOptions: { cpu: { intraOpThreads: t } },
-      overlap,
-      ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
-    },
-    "bench",
+  const config = {
+    sources: [source],
+    models: [model.onnxPath],
+    providers: ["cpu"],
+    workers: w,
+    providerOptions: { cpu: { intraOpThreads: t } },
+    overlap,
+    ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
+  };
+  const child = spawn(
+    process.execPath,
+    [...PRODUCT_NODE_FLAGS, join(ROOT, "bench", "replay-child.mjs"), JSON.stringify(config)],
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  let outputs = 0;
-  let t0 = 0;
-  let tLast = 0;
-  let cpu0 = process.cpuUsage();
-  let cpuLast = cpu0;
-  lag.enable();
-  const summary = await runPipeline({
-    config,
-    modelsDir: defaultModelsDir(),
-    log: silentLogger,
-    onOutput: () => {
-      // From the first output to the last: worker start-up and engine shutdown excluded.
-      tLast = performance.now();
-      if (outputs++ === 0) {
-        t0 = tLast;
-        cpu0 = process.cpuUsage();
-        lag.reset();
-      } else cpuLast = process.cpuUsage(cpu0);
-    },
-  });
-  lag.disable();
-  const wall = tLast - t0;
-  const fps = ((outputs - 1) * 1000) / wall;
-  const st = summary.stagesMs;
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const line = out.trim().split("\n").pop() ?? "";
+  if (code !== 0 || !line.startsWith("{")) {
+    throw new Error(`bench: replay of ${source} (${w}x${t}) exited with ${code}; output: ${out.slice(-500)}`);
+  }
+  const r = JSON.parse(line) as ReplayFigures;
+  const st = r.stagesMs;
   const perFrame = (st.preprocess ?? 0) + (st.run ?? 0) + (st.postprocess ?? 0);
   return {
-    fps,
+    fps: r.fps,
     /** Fraction of the wall time the workers spent on frames (mean stage times × frames ÷ W). */
-    busy: ((outputs - 1) * perFrame) / (w * wall),
-    /** CPU time of the whole process (all threads, decode included) per frame. */
-    cpuMsPerFrame: (cpuLast.user + cpuLast.system) / 1000 / (outputs - 1),
-    lagP99: lag.percentile(99) / 1e6,
-    lagMax: lag.max / 1e6,
-    stagesMs: summary.stagesMs,
+    busy: ((r.outputs - 1) * perFrame) / (w * r.wallMs),
+    cpuMsPerFrame: r.cpuMsPerFrame,
+    lagP99: r.lagP99,
+    lagMax: r.lagMax,
+    stagesMs: r.stagesMs,
   };
 }
 

@@ -1,0 +1,49 @@
+// One replay for bench/pipeline.ts, run the way `segstream run` runs: a process of its own with
+// segstream's V8 flags (the parent passes them), and the pipeline from the built `dist/`. Plain
+// JavaScript on purpose: through tsx, the main thread's heap carried the loader's transpiled
+// sources (18 MB live against 14.6 MB for `bin/segstream.js run` on the same bag; 17 MB with only
+// this file through tsx), and every mark-compact on the main thread marks all of it.
+// Prints one JSON line on stdout (bench/pipeline.ts's ReplayFigures).
+//
+//   node --single-threaded-gc bench/replay-child.mjs '<segstream config as JSON>'
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { validateConfig } from "../dist/config/load.js";
+import { defaultModelsDir } from "../dist/inference/index.js";
+import { runPipeline } from "../dist/pipeline/assemble.js";
+import { silentLogger } from "../dist/util/logger.js";
+
+const config = validateConfig(JSON.parse(process.argv[2] ?? "{}"), "bench");
+const lag = monitorEventLoopDelay({ resolution: 1 });
+let outputs = 0;
+let t0 = 0;
+let tLast = 0;
+let cpu0 = process.cpuUsage();
+let cpuLast = cpu0;
+lag.enable();
+const summary = await runPipeline({
+  config,
+  modelsDir: defaultModelsDir(),
+  log: silentLogger,
+  onOutput: () => {
+    // From the first output to the last: worker start-up and engine shutdown left out.
+    tLast = performance.now();
+    if (outputs++ === 0) {
+      t0 = tLast;
+      cpu0 = process.cpuUsage();
+      lag.reset();
+    } else cpuLast = process.cpuUsage(cpu0);
+  },
+});
+lag.disable();
+const wallMs = tLast - t0;
+process.stdout.write(
+  JSON.stringify({
+    outputs,
+    fps: ((outputs - 1) * 1000) / wallMs,
+    wallMs,
+    cpuMsPerFrame: (cpuLast.user + cpuLast.system) / 1000 / (outputs - 1),
+    lagP99: lag.percentile(99) / 1e6,
+    lagMax: lag.max / 1e6,
+    stagesMs: summary.stagesMs,
+  }) + "\n",
+);
