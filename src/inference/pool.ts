@@ -18,6 +18,7 @@ import {
   type ProvidersConfig,
 } from "./providers.js";
 import type { SegmentationResult } from "./result.js";
+import { sizeWorkerHeaps } from "../util/worker-heap.js";
 import { workerScript } from "../util/worker-script.js";
 
 export { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
@@ -178,6 +179,8 @@ export class InferenceEngine implements AsyncDisposable {
       overlap: this.opts.overlap ?? "auto",
       testHooks: this.opts.testHooks === true,
     };
+    // Before the worker's isolate exists (see util/worker-heap.ts: a mark-compact per frame without).
+    sizeWorkerHeaps();
     const { url, options } = workerScript("worker", import.meta.url);
     const worker = new Worker(url, { ...options, workerData: init, name: `segstream-inference-${index}` });
     const slotCount = Math.max(1, this.opts.maxInFlightPerWorker ?? 2);
