@@ -33,14 +33,17 @@
  * pre+run+post × frames ÷ workers ÷ wall time: below 100 % a worker waited for a frame, or
  * spent time outside the timed stages — messages, GC); CPU time of the whole process per frame
  * (all threads: the difference to the bare loop is what decode, pre/postprocessing and the
- * graph cost). Replay time runs from the first output to the last (start-up and shutdown out).
+ * graph cost). Replay time, CPU and lag run from output --warmup (default 20) to the last: start-up,
+ * shutdown and the JIT's warm-up left out, as the bare loop is timed after its warm-up runs
+ * (yolact-synth 2×1 from the raw bag, one replay: outputs 0–9 at 17 frames/s and 116 ms of CPU
+ * per frame, from output 60 on 26 frames/s and 76 ms — the bare loop's 26).
  * Rounds are interleaved (bare, replay, bare, replay …) and medians reported, so a load change
  * on the machine hits both sides. Main-thread event-loop lag p99 (monitorEventLoopDelay, 1 ms
  * resolution; target ≤ 5 ms) is printed for the replay, for an idle main thread, and for an
  * idle main thread while the bare loops saturate the CPU in workers — the last two show how
  * much of the replay's lag is machine noise. Figures, never a pass/fail test.
  *
- *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--threads N] [--configs 1x1,1x2,2x1]
+ *   node --import tsx bench/pipeline.ts [--models A,B] [--frames N] [--warmup N] [--threads N] [--configs 1x1,1x2,2x1]
  *                                       [--sources png,mcap] [--rounds N] [--bare-seconds S]
  *                                       [--size WxH] [--worker-nice N] [--overlap auto|on|off|both] [--json]
  *
@@ -71,7 +74,8 @@ const ROOT = ensureBuilt();
 const { values } = parseArgs({
   options: {
     models: { type: "string", default: "deeplab-synth,yolact-synth" },
-    frames: { type: "string", default: "60" },
+    frames: { type: "string", default: "100" },
+    warmup: { type: "string", default: "20" },
     threads: { type: "string", default: "2" },
     configs: { type: "string", default: "1x1,1x2,2x1" },
     rounds: { type: "string", default: "2" },
@@ -84,6 +88,11 @@ const { values } = parseArgs({
   },
 });
 const FRAMES = Number(values.frames);
+const WARMUP = Number(values.warmup);
+if (!(WARMUP >= 0 && FRAMES >= WARMUP + 10))
+  throw new Error(
+    `--frames ${values.frames} --warmup ${values.warmup}: need warmup >= 0 and frames >= warmup + 10`,
+  );
 const THREADS = Number(values.threads);
 const ROUNDS = Number(values.rounds);
 const BARE_MS = Number(values["bare-seconds"]) * 1000;
@@ -207,7 +216,9 @@ async function idleLag(ms: number): Promise<number> {
 /** What bench/replay-child.mjs prints for one replay. */
 interface ReplayFigures {
   readonly outputs: number;
-  /** Frames/s from the first output to the last (worker start-up and shutdown left out). */
+  /** Outputs from the end of the warm-up (--warmup) on: the timed ones. */
+  readonly timed: number;
+  /** Frames/s from output --warmup to the last (start-up, warm-up and shutdown left out). */
   readonly fps: number;
   readonly wallMs: number;
   /** CPU time of the whole replay process (all threads) per frame, over the same span. */
@@ -219,7 +230,7 @@ interface ReplayFigures {
 
 /**
  * One replay through the graph, in a child process running the built product (replay-child.mjs:
- * `dist/`, segstream's V8 flags, no tsx); timing, CPU and lag start at the first output.
+ * `dist/`, segstream's V8 flags, no tsx); timing, CPU and lag start at output --warmup.
  */
 async function replay(model: ResolvedModel, source: string, w: number, t: number, overlap: "auto" | boolean) {
   const config = {
@@ -233,7 +244,7 @@ async function replay(model: ResolvedModel, source: string, w: number, t: number
   };
   const child = spawn(
     process.execPath,
-    [...PRODUCT_NODE_FLAGS, join(ROOT, "bench", "replay-child.mjs"), JSON.stringify(config)],
+    [...PRODUCT_NODE_FLAGS, join(ROOT, "bench", "replay-child.mjs"), JSON.stringify(config), String(WARMUP)],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -249,7 +260,7 @@ async function replay(model: ResolvedModel, source: string, w: number, t: number
   return {
     fps: r.fps,
     /** Fraction of the wall time the workers spent on frames (mean stage times × frames ÷ W). */
-    busy: ((r.outputs - 1) * perFrame) / (w * r.wallMs),
+    busy: ((r.timed - 1) * perFrame) / (w * r.wallMs),
     cpuMsPerFrame: r.cpuMsPerFrame,
     lagP99: r.lagP99,
     lagMax: r.lagMax,
@@ -297,7 +308,7 @@ for (const spec of values.models.split(",")) {
   }
   rgb.length = 0;
   log(
-    `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} (${SOURCES.join(", ")}), ${FRAMES} per replay, ` +
+    `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} (${SOURCES.join(", ")}), ${FRAMES} per replay (timed from output ${WARMUP}), ` +
       `${THREADS} threads in all, CPU, ${ROUNDS} interleaved rounds (medians)`,
   );
   const idle = await idleLag(1500);
@@ -422,4 +433,6 @@ for (const spec of values.models.split(",")) {
   }
 }
 if (values.json)
-  console.log(JSON.stringify({ frames: FRAMES, threads: THREADS, rounds: ROUNDS, models: report }));
+  console.log(
+    JSON.stringify({ frames: FRAMES, warmup: WARMUP, threads: THREADS, rounds: ROUNDS, models: report }),
+  );
