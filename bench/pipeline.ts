@@ -33,10 +33,12 @@
  * pre+run+post × frames ÷ workers ÷ wall time: below 100 % a worker waited for a frame, or
  * spent time outside the timed stages — messages, GC); CPU time of the whole process per frame
  * (all threads: the difference to the bare loop is what decode, pre/postprocessing and the
- * graph cost). Replay time, CPU and lag run from output --warmup (default 20) to the last: start-up,
- * shutdown and the JIT's warm-up left out, as the bare loop is timed after its warm-up runs
- * (yolact-synth 2×1 from the raw bag, one replay: outputs 0–9 at 17 frames/s and 116 ms of CPU
- * per frame, from output 60 on 26 frames/s and 76 ms — the bare loop's 26).
+ * graph cost). Replay time, CPU and lag run from output --warmup (default 40) to the last: start-up,
+ * shutdown and the JIT's warm-up left out, as the bare loop is timed after its warm-up runs.
+ * Measured (yolact-synth 1×1 from the raw bag, frames/s / CPU ms per frame over windows of 15
+ * outputs, two replays): 11.8–12.2 / 111–113 for outputs 0–14, 13.5 / 96–98 for 15–29, then
+ * 14.1–15.5 / 79–88 from 30 on; 2×1: 17 / 116 over outputs 0–9, 26 / 76 (the bare loop's 26) from
+ * 60 on.
  * Rounds are interleaved (bare, replay, bare, replay …) and medians reported, so a load change
  * on the machine hits both sides. Main-thread event-loop lag p99 (monitorEventLoopDelay, 1 ms
  * resolution; target ≤ 5 ms) is printed for the replay, for an idle main thread, and for an
@@ -74,8 +76,8 @@ const ROOT = ensureBuilt();
 const { values } = parseArgs({
   options: {
     models: { type: "string", default: "deeplab-synth,yolact-synth" },
-    frames: { type: "string", default: "100" },
-    warmup: { type: "string", default: "20" },
+    frames: { type: "string", default: "120" },
+    warmup: { type: "string", default: "40" },
     threads: { type: "string", default: "2" },
     configs: { type: "string", default: "1x1,1x2,2x1" },
     rounds: { type: "string", default: "2" },

@@ -9,9 +9,7 @@
 //
 // Time, CPU and lag are measured from output WARMUP (default 0: the first) to the last, as the
 // bare loop is timed after its warm-up runs: the first outputs carry the JIT's warm-up of the
-// graph, the tracker and the adapters on every thread (measured, yolact-synth 2×1 from a raw
-// bag: 17 frames/s and 116 ms of CPU per frame over outputs 0–9, 26 frames/s and 76 ms from
-// output 60 on).
+// graph, the tracker and the adapters on every thread (bench/pipeline.ts has the figures).
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { validateConfig } from "../dist/config/load.js";
 import { defaultModelsDir } from "../dist/inference/index.js";
