@@ -11,7 +11,7 @@
  * real detections), one engine with one worker and T intra-op threads:
  *   - preprocess / run / postprocess p50 (ms, measured in the worker), postprocess as % of run
  *     (target ≤ 10 %);
- *   - the main thread's event-loop lag p99 while the engine infers (monitorEventLoopDelay,
+ *   - the main thread's event-loop lag p99 while the engine infers (util/loop-lag.ts,
  *     1 ms resolution; target ≤ 5 ms) beside the same histogram taken just before on an idle
  *     main thread with nothing inferring, so machine noise (other processes) is visible;
  *   - engine frames/s against a bare `session.run` loop on the main thread with the same model,
@@ -24,7 +24,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeFrame, type Frame } from "../src/frames/frame.js";
@@ -36,6 +36,7 @@ import {
   type ResolvedModel,
 } from "../src/inference/model.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { LoopLag } from "../src/util/loop-lag.js";
 import { extendOnnx } from "./onnx-writer.js";
 import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
 import { runWithProductFlags } from "./node-flags.js";
@@ -160,11 +161,11 @@ function fullResLogits(m: ResolvedModel): ResolvedModel {
 
 /** Event-loop lag p99/max (ms) of the main thread doing nothing for `ms` (machine noise). */
 async function idleLag(ms: number): Promise<{ p99: number; max: number }> {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
+  const h = new LoopLag().start();
   await new Promise((r) => setTimeout(r, ms));
-  h.disable();
-  return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+  h.stop();
+  const s = h.summary();
+  return { p99: s?.p99 ?? NaN, max: s?.max ?? NaN };
 }
 
 /** `spin`: ORT's default intra-op spinning; the engine's workers run without (see session.ts). */
@@ -206,12 +207,11 @@ async function engineRun(model: ResolvedModel, frames: Frame[], workerNice?: num
   });
   // Warm-up: the first frames build the resize tables and let the JIT settle.
   for (let i = 0; i < 3; i++) await engine.infer(frames[i % frames.length]!);
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
+  const h = new LoopLag().start();
   const t0 = performance.now();
   const results = await Promise.all(frames.map((f) => engine.infer(f)));
   const total = performance.now() - t0;
-  h.disable();
+  h.stop();
   await engine.dispose();
   const col = (k: string) => results.map((r) => r.timings[k] ?? NaN);
   const instances = results.map((r) => r.instances?.count ?? 0);
@@ -221,8 +221,8 @@ async function engineRun(model: ResolvedModel, frames: Frame[], workerNice?: num
     runP50: p(col("run"), 0.5),
     postprocessP50: p(col("postprocess"), 0.5),
     postprocessP90: p(col("postprocess"), 0.9),
-    lagP99: h.percentile(99) / 1e6,
-    lagMax: h.max / 1e6,
+    lagP99: h.summary()?.p99 ?? NaN,
+    lagMax: h.summary()?.max ?? NaN,
     fps: (FRAMES * 1000) / total,
     instancesP50: p(instances, 0.5),
   };

@@ -40,8 +40,8 @@
  * 14.1–15.5 / 79–88 from 30 on; 2×1: 17 / 116 over outputs 0–9, 26 / 76 (the bare loop's 26) from
  * 60 on.
  * Rounds are interleaved (bare, replay, bare, replay …) and medians reported, so a load change
- * on the machine hits both sides. Main-thread event-loop lag p99 (monitorEventLoopDelay, 1 ms
- * resolution; target ≤ 5 ms) is printed for the replay, for an idle main thread, and for an
+ * on the machine hits both sides. Main-thread event-loop lag p99 (util/loop-lag.ts: how late a 1 ms
+ * timer fires; target ≤ 5 ms) is printed for the replay, for an idle main thread, and for an
  * idle main thread while the bare loops saturate the CPU in workers — the last two show how
  * much of the replay's lag is machine noise. Figures, never a pass/fail test.
  *
@@ -60,12 +60,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { encodePng } from "../src/frames/codec.js";
 import { defaultModelsDir, resolveModel, type ResolvedModel } from "../src/inference/index.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { LoopLag } from "../src/util/loop-lag.js";
 import { ensureBuilt } from "./built-product.js";
 import { PRODUCT_NODE_FLAGS, runWithProductFlags } from "./node-flags.js";
 import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
@@ -191,28 +191,26 @@ async function bare(
       wk.once("error", reject);
     });
   await Promise.all(workers.map(next)); // ready
-  const lag = monitorEventLoopDelay({ resolution: 1 });
-  lag.enable();
+  const lag = new LoopLag().start();
   const done = workers.map(next);
   const cpu0 = process.cpuUsage();
   for (const wk of workers) wk.postMessage("go");
   const res = await Promise.all(done);
   const cpu = process.cpuUsage(cpu0);
-  lag.disable();
+  lag.stop();
   await Promise.all(workers.map((wk) => wk.terminate()));
   return {
     fps: res.reduce((a, r) => a + (r.runs * 1000) / r.elapsed, 0),
-    lagP99: lag.percentile(99) / 1e6,
+    lagP99: lag.summary()?.p99 ?? NaN,
     cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / res.reduce((a, r) => a + r.runs, 0),
   };
 }
 
 async function idleLag(ms: number): Promise<number> {
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
+  const h = new LoopLag().start();
   await new Promise((r) => setTimeout(r, ms));
-  h.disable();
-  return h.percentile(99) / 1e6;
+  h.stop();
+  return h.summary()?.p99 ?? NaN;
 }
 
 /** What bench/replay-child.mjs prints for one replay. */

@@ -10,21 +10,21 @@
 // Time, CPU and lag are measured from output WARMUP (default 0: the first) to the last, as the
 // bare loop is timed after its warm-up runs: the first outputs carry the JIT's warm-up of the
 // graph, the tracker and the adapters on every thread (bench/pipeline.ts has the figures).
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { validateConfig } from "../dist/config/load.js";
 import { defaultModelsDir } from "../dist/inference/index.js";
 import { runPipeline } from "../dist/pipeline/assemble.js";
 import { silentLogger } from "../dist/util/logger.js";
+import { LoopLag } from "../dist/util/loop-lag.js";
 
 const config = validateConfig(JSON.parse(process.argv[2] ?? "{}"), "bench");
 const warmup = Number(process.argv[3] ?? 0);
-const lag = monitorEventLoopDelay({ resolution: 1 });
+const lag = new LoopLag();
 let outputs = 0;
 let t0 = 0;
 let tLast = 0;
 let cpu0 = process.cpuUsage();
 let cpuLast = cpu0;
-lag.enable();
+lag.start();
 const summary = await runPipeline({
   config,
   modelsDir: defaultModelsDir(),
@@ -39,7 +39,7 @@ const summary = await runPipeline({
     } else cpuLast = process.cpuUsage(cpu0);
   },
 });
-lag.disable();
+lag.stop();
 const wallMs = tLast - t0;
 process.stdout.write(
   JSON.stringify({
@@ -48,8 +48,8 @@ process.stdout.write(
     fps: ((outputs - warmup - 1) * 1000) / wallMs,
     wallMs,
     cpuMsPerFrame: (cpuLast.user + cpuLast.system) / 1000 / (outputs - warmup - 1),
-    lagP99: lag.percentile(99) / 1e6,
-    lagMax: lag.max / 1e6,
+    lagP99: lag.summary()?.p99 ?? NaN,
+    lagMax: lag.summary()?.max ?? NaN,
     stagesMs: summary.stagesMs,
   }) + "\n",
 );

@@ -1,5 +1,5 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Problem, ProblemCode } from "../frames/problem.js";
+import { LoopLag } from "../util/loop-lag.js";
 
 /**
  * A fixed-size latency histogram: log-spaced bins from 0.01 ms to ~10 min, ~1 % resolution.
@@ -70,8 +70,9 @@ export interface Summary {
     readonly max: number;
   };
   /**
-   * Main-thread event-loop lag (ms, 1 ms resolution) from the first processed frame to the end
-   * of the run (DESIGN.md §7: p99 ≤ 5 ms while inferring); absent when no frame came out.
+   * Main-thread event-loop lag (ms: how late a 1 ms timer fired, util/loop-lag.ts) from the
+   * first processed frame to the end of the run (DESIGN.md §7: p99 ≤ 5 ms while inferring);
+   * absent when no frame came out.
    */
   readonly eventLoopLagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Now − capture stamp (ms), for live sources whose stamps are wall-clock. */
@@ -101,7 +102,7 @@ export class RunMetrics {
   failedFrames = 0;
   private finished: number | undefined;
   /** Started at the first frame out (start-up's module loading and warm-up left out). */
-  private lag: IntervalHistogram | undefined;
+  private lag: LoopLag | undefined;
 
   frameIn(): void {
     this.framesIn++;
@@ -110,8 +111,7 @@ export class RunMetrics {
   frameOut(ingestMs: number, timings: Readonly<Record<string, number>>, wallClockStampNs?: bigint): void {
     this.framesOut++;
     if (this.lag === undefined && this.finished === undefined) {
-      this.lag = monitorEventLoopDelay({ resolution: 1 });
-      this.lag.enable();
+      this.lag = new LoopLag().start();
     }
     const now = performance.now();
     this.latency.add(now - ingestMs);
@@ -145,13 +145,14 @@ export class RunMetrics {
 
   finish(): void {
     this.finished ??= performance.now();
-    this.lag?.disable();
+    this.lag?.stop();
   }
 
   summary(): Summary {
     const seconds = ((this.finished ?? performance.now()) - this.started) / 1000;
     let problems = 0;
     for (const v of this.problemCounts.values()) problems += v;
+    const lag = this.lag?.summary();
     return {
       frames: this.framesOut,
       framesIn: this.framesIn,
@@ -163,14 +164,8 @@ export class RunMetrics {
         p99: round(this.latency.quantile(0.99)),
         max: round(this.latency.max),
       },
-      ...(this.lag !== undefined && this.lag.count > 0
-        ? {
-            eventLoopLagMs: {
-              p50: round(this.lag.percentile(50) / 1e6),
-              p99: round(this.lag.percentile(99) / 1e6),
-              max: round(this.lag.max / 1e6),
-            },
-          }
+      ...(lag !== undefined
+        ? { eventLoopLagMs: { p50: round(lag.p50), p99: round(lag.p99), max: round(lag.max) } }
         : {}),
       ...(this.age.count > 0
         ? {
