@@ -27,8 +27,9 @@
  *   would be, and the question is whether the pipeline keeps it fed. (`overlap: auto` turns the
  *   worker's run thread on for this layout; see src/inference/run-thread.ts.)
  * Prints, per model: frames/s of every bare and replay configuration; replay ÷ bare of the same
- * W×T (of the medians, and per round: that round's replay ÷ that round's bare loop, so the
- * spread shows how much the machine drifted), and replay ÷ the best bare configuration with the
+ * W×T (of the medians, and per round: that round's replay ÷ the mean of the bare loops measured
+ * just before and just after it, with the median of those — the paired figure, which the
+ * machine's drift from minute to minute disturbs least), and replay ÷ the best bare configuration with the
  * same total threads; how busy the workers were (mean
  * pre+run+post × frames ÷ workers ÷ wall time: below 100 % a worker waited for a frame, or
  * spent time outside the timed stages — messages, GC); CPU time of the whole process per frame
@@ -327,19 +328,25 @@ for (const spec of values.models.split(",")) {
   let stages: Record<string, Record<string, number>> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of CONFIGS) {
-      // This round's bare frames/s of the same W×T (the faster variant): the paired baseline.
-      let roundBare = 0;
-      for (const v of bareVariants(c.threads)) {
-        const b = await bare(model, c.workers, c.threads, v.spin);
-        roundBare = Math.max(roundBare, b.fps);
-        push(bareFps, c.name + v.label, b.fps);
-        push(bareLag, c.name + v.label, b.lagP99);
-        push(bareCpu, c.name + v.label, b.cpuMsPerFrame);
-        log(
-          `  round ${round + 1} bare ${c.name}${v.label}: ${r2(b.fps)} fps · CPU ${r2(b.cpuMsPerFrame)} ms/frame · ` +
-            `main-thread lag p99 ${r2(b.lagP99)} ms`,
-        );
-      }
+      // This round's bare frames/s of the same W×T (the faster variant), measured just before and
+      // just after the round's replays of it: their mean is each replay's paired baseline.
+      const measureBare = async (when: string): Promise<number> => {
+        let fastest = 0;
+        for (const v of bareVariants(c.threads)) {
+          const b = await bare(model, c.workers, c.threads, v.spin);
+          fastest = Math.max(fastest, b.fps);
+          push(bareFps, c.name + v.label, b.fps);
+          push(bareLag, c.name + v.label, b.lagP99);
+          push(bareCpu, c.name + v.label, b.cpuMsPerFrame);
+          log(
+            `  round ${round + 1} bare ${c.name}${v.label} (${when}): ${r2(b.fps)} fps · CPU ${r2(b.cpuMsPerFrame)} ms/frame · ` +
+              `main-thread lag p99 ${r2(b.lagP99)} ms`,
+          );
+        }
+        return fastest;
+      };
+      const bareBefore = await measureBare("before");
+      const roundFps: { e: { paired: number[] }; fps: number }[] = [];
       for (const [src, spec] of sourceSpec)
         for (const ov of OVERLAPS) {
           const key = `${c.name} ${src}${overlapLabel(ov)}`;
@@ -347,7 +354,7 @@ for (const spec of values.models.split(",")) {
           const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [], paired: [] };
           rep.set(key, e);
           e.fps.push(r.fps);
-          e.paired.push(r.fps / roundBare);
+          roundFps.push({ e, fps: r.fps });
           e.lag.push(r.lagP99);
           e.lagMax.push(r.lagMax);
           e.busy.push(r.busy);
@@ -359,6 +366,8 @@ for (const spec of values.models.split(",")) {
               `lag p99 ${r2(r.lagP99)} ms (max ${r2(r.lagMax)})`,
           );
         }
+      const bareAfter = await measureBare("after");
+      for (const { e, fps } of roundFps) e.paired.push(fps / ((bareBefore + bareAfter) / 2));
     }
   }
   await rm(dir, { recursive: true, force: true });
@@ -395,8 +404,12 @@ for (const spec of values.models.split(",")) {
       replayFps: r,
       bareSameConfigFps: same,
       ratioSameConfig: r / same,
-      /** Each round's replay ÷ that round's bare loop of the same W×T (drift between rounds cancels). */
+      /**
+       * Each round's replay ÷ the mean of the bare loops of the same W×T measured just before and
+       * just after that round's replays (drift between rounds cancels, drift within one mostly).
+       */
       ratioPerRound: e.paired,
+      ratioPaired: median(e.paired),
       bestBare: best.config,
       ratioBestBare: r / best.fps,
       workersBusy: median(e.busy),
@@ -424,7 +437,7 @@ for (const spec of values.models.split(",")) {
   for (const row of rows) {
     log(
       `  replay ${row.config} ${row.source}: ${r2(row.replayFps)} frames/s · ÷ bare ${row.config} = ${r2(row.ratioSameConfig)} ` +
-        `(per round ${row.ratioPerRound.map(r2).join(", ")}) · ` +
+        `(paired ${r2(row.ratioPaired)}: per round ${row.ratioPerRound.map(r2).join(", ")}) · ` +
         `÷ best bare of ${totalThreads(row.config)} thread(s) (${row.bestBare}) = ${r2(row.ratioBestBare)} (target ≥ 0.95) · CPU ` +
         `${r2(row.cpuMsPerFrame)} ms/frame · workers busy ${(100 * row.workersBusy).toFixed(1)} % · ` +
         `lag p99 ${r2(row.replayLagP99)} ms (target ≤ 5) · ` +
