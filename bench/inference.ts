@@ -12,7 +12,7 @@
  *   - preprocess / run / postprocess p50 (ms, measured in the worker), postprocess as % of run
  *     (target ≤ 10 %);
  *   - the main thread's event-loop lag p99 while the engine infers (util/loop-lag.ts,
- *     1 ms resolution; target ≤ 5 ms) beside the same histogram taken just before on an idle
+ *     how late a 1 ms timer fires; target ≤ 5 ms) beside the same histogram taken just before on an idle
  *     main thread with nothing inferring, so machine noise (other processes) is visible;
  *   - engine frames/s against a bare `session.run` loop on the main thread with the same model,
  *     input size and threads (pre-filled input, no pre/postprocess) measured in the same run —
@@ -345,7 +345,7 @@ if (JSON_OUT) {
     c.map((s, i) => (i < 2 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
   console.log(
     `\n${FRAMES} frames per row, 1 worker × ${THREADS} intra-op threads, CPU; p50 per frame; lag = main-thread ` +
-      `event-loop delay p99 (ms, 1 ms resolution) while inferring, idle = same with nothing running.\n` +
+      `event-loop delay p99 (ms: how late a 1 ms timer fired) while inferring, idle = same with nothing running.\n` +
       `Targets (issue 3): post/run ≤ 10 %, lag p99 ≤ 5 ms.`,
   );
   console.log(line(head));
