@@ -212,6 +212,7 @@ async function engineRun(model: ResolvedModel, frames: Frame[], workerNice?: num
   const results = await Promise.all(frames.map((f) => engine.infer(f)));
   const total = performance.now() - t0;
   h.stop();
+  const lag = h.summary();
   await engine.dispose();
   const col = (k: string) => results.map((r) => r.timings[k] ?? NaN);
   const instances = results.map((r) => r.instances?.count ?? 0);
@@ -221,8 +222,8 @@ async function engineRun(model: ResolvedModel, frames: Frame[], workerNice?: num
     runP50: p(col("run"), 0.5),
     postprocessP50: p(col("postprocess"), 0.5),
     postprocessP90: p(col("postprocess"), 0.9),
-    lagP99: h.summary()?.p99 ?? NaN,
-    lagMax: h.summary()?.max ?? NaN,
+    lagP99: lag?.p99 ?? NaN,
+    lagMax: lag?.max ?? NaN,
     fps: (FRAMES * 1000) / total,
     instancesP50: p(instances, 0.5),
   };

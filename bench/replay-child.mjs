@@ -40,6 +40,7 @@ const summary = await runPipeline({
   },
 });
 lag.stop();
+const lagMs = lag.summary();
 const wallMs = tLast - t0;
 process.stdout.write(
   JSON.stringify({
@@ -48,8 +49,8 @@ process.stdout.write(
     fps: ((outputs - warmup - 1) * 1000) / wallMs,
     wallMs,
     cpuMsPerFrame: (cpuLast.user + cpuLast.system) / 1000 / (outputs - warmup - 1),
-    lagP99: lag.summary()?.p99 ?? NaN,
-    lagMax: lag.summary()?.max ?? NaN,
+    lagP99: lagMs?.p99 ?? NaN,
+    lagMax: lagMs?.max ?? NaN,
     stagesMs: summary.stagesMs,
   }) + "\n",
 );

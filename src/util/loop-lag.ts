@@ -38,10 +38,6 @@ export class LoopLag {
     this.h.reset();
   }
 
-  get samples(): number {
-    return this.h.count;
-  }
-
   /** p50, p99 and max in ms, the timer's period taken off; undefined before the first sample. */
   summary(): LoopLagSummary | undefined {
     if (this.h.count === 0) return undefined;

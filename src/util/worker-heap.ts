@@ -40,8 +40,8 @@ let decided: WorkerHeapDecision | undefined;
  * is already configured and keeps its own), once per process, unless the user started node
  * with a heap-size flag of their own. Call before starting worker threads. Returns what it did.
  * V8 reads the flag when it configures a new isolate's heap; setting it after start-up is safe
- * for that reason (unlike the GC-concurrency flags, which abort V8 when flipped at run time —
- * see bin/segstream.js).
+ * for that reason (unlike the GC-concurrency flags such as `--single-threaded-gc`, which aborted
+ * V8 in its first GC when flipped at run time, and so are on node's command line).
  */
 export function sizeWorkerHeaps(): WorkerHeapDecision {
   if (decided !== undefined) return decided;
