@@ -1,14 +1,14 @@
 /**
  * Replay throughput versus a bare `session.run` loop (DESIGN.md §7, issue 5), measured in one run:
  *
- *   bare W×T:   W worker threads, each with its own session of T intra-op threads, calling
- *               `session.run` in a loop on a pre-filled input (no decode, no preprocess, no
+ *   bare W×T:   (bench/bare-loop.ts) W worker threads, each with its own session of T
+ *               intra-op threads, calling `session.run` in a loop on a pre-filled input (no decode, no preprocess, no
  *               postprocess) for --bare-seconds; frames/s summed over the workers. 1×2 is "one
  *               session with all the threads", 2×1 "two sessions with one thread each". With
  *               T > 1 twice: ORT's default options, and "no-spin" as the engine runs it
  *               (session.ts); the faster counts.
- *   replay W×T: `segstream run`'s graph, in a child process running the built product
- *               (bench/replay-child.mjs: `dist/`, segstream's V8 flags, no tsx; `dist/` is
+ *   replay W×T: (bench/replay-run.ts) `segstream run`'s graph, in a child process running the
+ *               built product (bench/replay-child.mjs: `dist/`, segstream's V8 flags, no tsx; `dist/` is
  *               rebuilt first when `src/` is newer), over the same frames (synthetic city, the model's input
  *               size unless --size), lossless, W workers × T intra-op threads, no sinks — read,
  *               decode, preprocess, inference, postprocess, tracking, in-order settlement — from
@@ -58,20 +58,18 @@
  * leave a core free, i.e. 1×1 here, else inline); `both`
  * replays each configuration inline and overlapped (session on a run thread of its own).
  */
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { encodePng } from "../src/frames/codec.js";
-import { defaultModelsDir, resolveModel, type ResolvedModel } from "../src/inference/index.js";
+import { defaultModelsDir, resolveModel } from "../src/inference/index.js";
 import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
-import { LoopLag } from "../src/util/loop-lag.js";
+import { bareLoop, idleLag } from "./bare-loop.js";
 import { ensureBuilt } from "./built-product.js";
-import { PRODUCT_NODE_FLAGS, runWithProductFlags } from "./node-flags.js";
+import { runWithProductFlags } from "./node-flags.js";
 import { RAW_IMAGE_TOPIC, writeRawImageMcap } from "./raw-image-mcap.js";
+import { replayOnce } from "./replay-run.js";
 
 runWithProductFlags();
 const ROOT = ensureBuilt();
@@ -126,7 +124,6 @@ const SOURCES = values.sources.split(",").map((k) => {
   if (k !== "png" && k !== "mcap") throw new Error(`--sources: "${k}" is not png or mcap`);
   return k;
 });
-const ORT_PATH = createRequire(import.meta.url).resolve("onnxruntime-node");
 const r2 = (x: number): string => x.toFixed(2);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -136,140 +133,6 @@ const median = (xs: number[]): number => {
 const log = (s: string): void => {
   if (!values.json) console.log(s);
 };
-
-/** Bare loop in a worker: session → 3 warm-up runs → "ready"; on "go" runs until the deadline. */
-const BARE_WORKER = `
-const { parentPort, workerData: d } = require("node:worker_threads");
-const ort = require(d.ortPath);
-(async () => {
-  const s = await ort.InferenceSession.create(d.onnxPath, {
-    intraOpNumThreads: d.threads, graphOptimizationLevel: "all", executionProviders: ["cpu"],
-    ...(d.spin ? {} : { extra: { session: { "intra_op.allow_spinning": "0" } } }),
-  });
-  const feeds = { [d.inputName]: new ort.Tensor("float32", new Float32Array(3 * d.width * d.height).fill(0.1), [1, 3, d.height, d.width]) };
-  for (let i = 0; i < 3; i++) await s.run(feeds);
-  parentPort.postMessage({ type: "ready" });
-  parentPort.once("message", async () => {
-    const t0 = performance.now();
-    let runs = 0;
-    while (performance.now() - t0 < d.ms) { await s.run(feeds); runs++; }
-    const elapsed = performance.now() - t0;
-    await s.release();
-    parentPort.postMessage({ type: "done", runs, elapsed });
-  });
-})();
-`;
-
-/**
- * W concurrent bare loops of T threads each; frames/s summed, and main-thread lag meanwhile.
- * `spin`: ORT's default intra-op spinning (the engine's workers turn it off; see session.ts).
- */
-async function bare(
-  model: ResolvedModel,
-  w: number,
-  t: number,
-  spin: boolean,
-): Promise<{ fps: number; lagP99: number; cpuMsPerFrame: number }> {
-  const { width, height, name: inputName } = model.manifest.input;
-  const workers = Array.from(
-    { length: w },
-    () =>
-      new Worker(BARE_WORKER, {
-        eval: true,
-        workerData: {
-          ortPath: ORT_PATH,
-          onnxPath: model.onnxPath,
-          inputName,
-          width,
-          height,
-          threads: t,
-          ms: BARE_MS,
-          spin,
-        },
-      }),
-  );
-  const next = (wk: Worker) =>
-    new Promise<{ type: string; runs: number; elapsed: number }>((resolve, reject) => {
-      wk.once("message", resolve);
-      wk.once("error", reject);
-    });
-  await Promise.all(workers.map(next)); // ready
-  const lag = new LoopLag().start();
-  const done = workers.map(next);
-  const cpu0 = process.cpuUsage();
-  for (const wk of workers) wk.postMessage("go");
-  const res = await Promise.all(done);
-  const cpu = process.cpuUsage(cpu0);
-  lag.stop();
-  await Promise.all(workers.map((wk) => wk.terminate()));
-  return {
-    fps: res.reduce((a, r) => a + (r.runs * 1000) / r.elapsed, 0),
-    lagP99: lag.summary()?.p99 ?? NaN,
-    cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / res.reduce((a, r) => a + r.runs, 0),
-  };
-}
-
-async function idleLag(ms: number): Promise<number> {
-  const h = new LoopLag().start();
-  await new Promise((r) => setTimeout(r, ms));
-  h.stop();
-  return h.summary()?.p99 ?? NaN;
-}
-
-/** What bench/replay-child.mjs prints for one replay. */
-interface ReplayFigures {
-  readonly outputs: number;
-  /** Outputs from the end of the warm-up (--warmup) on: the timed ones. */
-  readonly timed: number;
-  /** Frames/s from output --warmup to the last (start-up, warm-up and shutdown left out). */
-  readonly fps: number;
-  readonly wallMs: number;
-  /** CPU time of the whole replay process (all threads) per frame, over the same span. */
-  readonly cpuMsPerFrame: number;
-  readonly lagP99: number;
-  readonly lagMax: number;
-  readonly stagesMs: Readonly<Record<string, number>>;
-}
-
-/**
- * One replay through the graph, in a child process running the built product (replay-child.mjs:
- * `dist/`, segstream's V8 flags, no tsx); timing, CPU and lag start at output --warmup.
- */
-async function replay(model: ResolvedModel, source: string, w: number, t: number, overlap: "auto" | boolean) {
-  const config = {
-    sources: [source],
-    models: [model.onnxPath],
-    providers: ["cpu"],
-    workers: w,
-    providerOptions: { cpu: { intraOpThreads: t } },
-    overlap,
-    ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
-  };
-  const child = spawn(
-    process.execPath,
-    [...PRODUCT_NODE_FLAGS, join(ROOT, "bench", "replay-child.mjs"), JSON.stringify(config), String(WARMUP)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const line = out.trim().split("\n").pop() ?? "";
-  if (code !== 0 || !line.startsWith("{")) {
-    throw new Error(`bench: replay of ${source} (${w}x${t}) exited with ${code}; output: ${out.slice(-500)}`);
-  }
-  const r = JSON.parse(line) as ReplayFigures;
-  const st = r.stagesMs;
-  const perFrame = (st.preprocess ?? 0) + (st.run ?? 0) + (st.postprocess ?? 0);
-  return {
-    fps: r.fps,
-    /** Fraction of the wall time the workers spent on frames (mean stage times × frames ÷ W). */
-    busy: ((r.timed - 1) * perFrame) / (w * r.wallMs),
-    cpuMsPerFrame: r.cpuMsPerFrame,
-    lagP99: r.lagP99,
-    lagMax: r.lagMax,
-    stagesMs: r.stagesMs,
-  };
-}
 
 /** Bare variants per W×T: ORT defaults, and (T > 1) without spinning as the engine runs it. */
 const bareVariants = (t: number): { spin: boolean; label: string }[] =>
@@ -335,7 +198,13 @@ for (const spec of values.models.split(",")) {
       const measureBare = async (when: string): Promise<number> => {
         let fastest = 0;
         for (const v of bareVariants(c.threads)) {
-          const b = await bare(model, c.workers, c.threads, v.spin);
+          const b = await bareLoop({
+            model,
+            workers: c.workers,
+            threadsPerSession: c.threads,
+            spin: v.spin,
+            ms: BARE_MS,
+          });
           fastest = Math.max(fastest, b.fps);
           push(bareFps, c.name + v.label, b.fps);
           push(bareLag, c.name + v.label, b.lagP99);
@@ -352,7 +221,16 @@ for (const spec of values.models.split(",")) {
       for (const [src, spec] of sourceSpec)
         for (const ov of OVERLAPS) {
           const key = `${c.name} ${src}${overlapLabel(ov)}`;
-          const r = await replay(model, spec, c.workers, c.threads, ov);
+          const r = await replayOnce({
+            root: ROOT,
+            model,
+            source: spec,
+            workers: c.workers,
+            threadsPerSession: c.threads,
+            overlap: ov,
+            warmup: WARMUP,
+            ...(values["worker-nice"] !== "" ? { workerNice: Number(values["worker-nice"]) } : {}),
+          });
           const e = rep.get(key) ?? { fps: [], lag: [], lagMax: [], busy: [], cpu: [], paired: [] };
           rep.set(key, e);
           e.fps.push(r.fps);
