@@ -1,16 +1,10 @@
-import { Worker } from "node:worker_threads";
 import type { Frame } from "../frames/frame.js";
 import { InputError, problem, type Problem } from "../frames/problem.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ResolvedModel } from "./model.js";
-import { EngineClosedError, InferenceError, WorkerCrashedError, errorFromInfo } from "./errors.js";
-import {
-  DEFAULT_WORKER_NICE,
-  type FromWorker,
-  type InferRequest,
-  type TestCrash,
-  type WorkerInit,
-} from "./protocol.js";
+import { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
+import { startWorker, type ProviderAttempt, type WorkerHandle, type WorkerReply } from "./pool-worker.js";
+import type { InferRequest, TestCrash } from "./protocol.js";
 import {
   expandProviders,
   type ProviderName,
@@ -18,8 +12,6 @@ import {
   type ProvidersConfig,
 } from "./providers.js";
 import type { SegmentationResult } from "./result.js";
-import { sizeWorkerHeaps } from "../util/worker-heap.js";
-import { workerScript } from "../util/worker-script.js";
 
 export { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
 
@@ -79,15 +71,6 @@ interface Entry {
   outcome?: { ok: true; result: SegmentationResult } | { ok: false; error: Error };
 }
 
-interface Handle {
-  readonly index: number;
-  readonly worker: Worker;
-  readonly slots: SharedArrayBuffer[];
-  readonly free: number[];
-  readonly inflight: Map<number, number>; // seq → slot index
-  exited: boolean;
-}
-
 export interface EngineStats {
   completed: number;
   failed: number;
@@ -100,7 +83,7 @@ const MAX_RESTART_FAILURES = 3;
 export class InferenceEngine implements AsyncDisposable {
   readonly stats: EngineStats = { completed: 0, failed: 0, crashes: 0, restarts: 0 };
   private readonly log: Logger;
-  private readonly handles: (Handle | undefined)[] = [];
+  private readonly handles: (WorkerHandle | undefined)[] = [];
   private readonly entries = new Map<number, Entry>();
   private readonly queue: number[] = [];
   private nextSeq = 0;
@@ -108,7 +91,7 @@ export class InferenceEngine implements AsyncDisposable {
   private disposed = false;
   private broken: Error | undefined;
   private provider: ProviderName | undefined;
-  private attemptsLog: readonly { provider: ProviderName; ok: boolean; reason?: string }[] = [];
+  private attemptsLog: readonly ProviderAttempt[] = [];
 
   private constructor(private readonly opts: EngineOptions) {
     this.log = opts.log ?? silentLogger;
@@ -141,7 +124,7 @@ export class InferenceEngine implements AsyncDisposable {
     return this.provider ?? "cpu";
   }
   /** Providers tried at start-up, with the reason each unavailable one was skipped. */
-  get providerAttempts(): readonly { provider: ProviderName; ok: boolean; reason?: string }[] {
+  get providerAttempts(): readonly ProviderAttempt[] {
     return this.attemptsLog;
   }
   /** Frames accepted and not yet settled. */
@@ -161,94 +144,16 @@ export class InferenceEngine implements AsyncDisposable {
     });
   }
 
-  private spawn(
-    index: number,
-    providers: readonly ProviderName[],
-  ): Promise<{
-    handle: Handle;
-    provider: ProviderName;
-    attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
-  }> {
-    const init: WorkerInit = {
-      model: this.opts.model,
-      providers,
-      ...(this.opts.providerOptions !== undefined ? { providerOptions: this.opts.providerOptions } : {}),
-      ...(this.opts.intraOpThreads !== undefined ? { intraOpThreads: this.opts.intraOpThreads } : {}),
-      nice: this.opts.workerNice ?? DEFAULT_WORKER_NICE,
-      workerIndex: index,
-      overlap: this.opts.overlap ?? "auto",
-      testHooks: this.opts.testHooks === true,
-    };
-    // Before the worker's isolate exists (see util/worker-heap.ts: a mark-compact per frame without).
-    sizeWorkerHeaps();
-    const { url, options } = workerScript("worker", import.meta.url);
-    const worker = new Worker(url, { ...options, workerData: init, name: `segstream-inference-${index}` });
-    const slotCount = Math.max(1, this.opts.maxInFlightPerWorker ?? 2);
-    const handle: Handle = {
-      index,
-      worker,
-      slots: Array.from({ length: slotCount }, () => new SharedArrayBuffer(0)),
-      free: Array.from({ length: slotCount }, (_, i) => i),
-      inflight: new Map(),
-      exited: false,
-    };
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      let lastError: Error | undefined;
-      worker.on("message", (msg: FromWorker) => {
-        if (msg.type === "ready") {
-          ready = true;
-          for (const w of msg.warnings) this.log.warn({ worker: index }, w);
-          if (msg.overlap && msg.provider === "cpu" && (this.opts.overlap ?? "auto") === "auto")
-            this.log.warn(
-              { worker: index },
-              "overlap on for a GPU provider that fell back to the CPU: with inference on every core it costs " +
-                "throughput (set overlap: false, or drop the GPU providers from the list)",
-            );
-          for (const a of msg.attempts) {
-            if (!a.ok)
-              this.log.warn(
-                { worker: index, provider: a.provider, reason: a.reason },
-                `execution provider ${a.provider} unavailable: ${a.reason}`,
-              );
-          }
-          this.log.info(
-            {
-              worker: index,
-              provider: msg.provider,
-              attempts: msg.attempts,
-              warmupMs: Math.round(msg.warmupMs * 10) / 10,
-              overlap: msg.overlap,
-            },
-            `inference worker ${index} ready on ${msg.provider}${msg.overlap ? " (session on a run thread of its own)" : ""}`,
-          );
-          resolve({ handle, provider: msg.provider, attempts: msg.attempts });
-        } else if (msg.type === "init-failed") {
-          lastError = errorFromInfo(msg.error);
-          reject(lastError);
-          void worker.terminate();
-        } else {
-          this.onWorkerMessage(handle, msg);
-        }
-      });
-      worker.on("error", (err) => {
-        lastError = err;
-        if (!ready) reject(new Error(`inference worker ${index} failed to start: ${err.message}`));
-      });
-      worker.on("exit", (code) => {
-        handle.exited = true;
-        if (!ready) {
-          reject(
-            lastError ?? new Error(`inference worker ${index} exited with code ${code} during start-up`),
-          );
-          return;
-        }
-        if (!this.disposed) this.onCrash(handle, lastError?.message ?? `exited with code ${code}`);
-      });
+  private spawn(index: number, providers: readonly ProviderName[]): ReturnType<typeof startWorker> {
+    return startWorker(this.opts, index, providers, this.log, {
+      onReply: (h, msg) => this.onWorkerMessage(h, msg),
+      onExit: (h, reason) => {
+        if (!this.disposed) this.onCrash(h, reason);
+      },
     });
   }
 
-  private onWorkerMessage(h: Handle, msg: Exclude<FromWorker, { type: "ready" | "init-failed" }>): void {
+  private onWorkerMessage(h: WorkerHandle, msg: WorkerReply): void {
     const slot = h.inflight.get(msg.seq);
     if (slot !== undefined) {
       h.inflight.delete(msg.seq);
@@ -279,7 +184,7 @@ export class InferenceEngine implements AsyncDisposable {
     this.opts.onProblem?.(err.problem);
   }
 
-  private onCrash(h: Handle, reason: string): void {
+  private onCrash(h: WorkerHandle, reason: string): void {
     this.stats.crashes++;
     if (this.handles[h.index] === h) this.handles[h.index] = undefined;
     const held = [...h.inflight.keys()];
@@ -337,7 +242,7 @@ export class InferenceEngine implements AsyncDisposable {
   /** Hands queued frames to workers with a free slot (least loaded first). */
   private pump(): void {
     while (this.queue.length > 0) {
-      let best: Handle | undefined;
+      let best: WorkerHandle | undefined;
       for (const h of this.handles) {
         if (h === undefined || h.exited || h.free.length === 0) continue;
         if (best === undefined || h.inflight.size < best.inflight.size) best = h;
@@ -432,7 +337,7 @@ export class InferenceEngine implements AsyncDisposable {
   /** Live worker threads (for tests and diagnostics). */
   get workerThreadIds(): number[] {
     return this.handles
-      .filter((h): h is Handle => h !== undefined && !h.exited)
+      .filter((h): h is WorkerHandle => h !== undefined && !h.exited)
       .map((h) => h.worker.threadId);
   }
 }
