@@ -27,6 +27,17 @@ export function resolveModel(nameOrPath: string, modelsDir: string): ResolvedMod
   if (looksLikePath) {
     const p = resolve(nameOrPath);
     stem = ext === ".onnx" || ext === ".json" ? p.slice(0, -ext.length) : p;
+    if (ext !== ".onnx" && ext !== ".json" && !existsSync(`${p}.onnx`) && !existsSync(`${p}.json`)) {
+      // A path without the two extensions is a stem ("models/foo" → foo.onnx + foo.json); an
+      // existing file of another kind is not a model at all.
+      throw new InputError(
+        nameOrPath,
+        existsSync(p)
+          ? `not a model: expected a .onnx file (with its .json manifest beside it) or a .json manifest, got ${ext === "" ? "a file without an extension" : `a ${ext} file`}`
+          : `no such model: neither ${basename(p)}.onnx nor ${basename(p)}.json in ${dirname(p)}`,
+        "pass a bundled model name (see `segstream models`) or a path to a .onnx with a .json manifest beside it",
+      );
+    }
   } else {
     stem = resolve(modelsDir, nameOrPath);
     if (!existsSync(`${stem}.json`) && !existsSync(`${stem}.onnx`)) {
@@ -46,7 +57,9 @@ export function resolveModel(nameOrPath: string, modelsDir: string): ResolvedMod
     throw new InputError(
       onnxPath,
       "model file not found",
-      `the manifest ${basename(manifestPath)} needs its ONNX beside it`,
+      existsSync(manifestPath)
+        ? `the manifest ${basename(manifestPath)} needs its ONNX beside it`
+        : "pass a bundled model name (see `segstream models`) or a path to a .onnx with a .json manifest beside it",
     );
   }
   if (!existsSync(manifestPath)) {
