@@ -52,7 +52,9 @@ export function formatZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodI
     if (issue.code === "unrecognized_keys") {
       const known = keysAt(schema, issue.path);
       for (const k of issue.keys) {
-        lines.push(`${formatPath([...issue.path, k])}: unknown key "${k}"${didYouMean(k, known)}`);
+        // No likely typo: list what the level accepts instead, so the reader need not open the docs.
+        const hint = didYouMean(k, known) || (known.length > 0 ? ` (keys here: ${known.join(", ")})` : "");
+        lines.push(`${formatPath([...issue.path, k])}: unknown key "${k}"${hint}`);
       }
     } else {
       lines.push(`${formatPath(issue.path)}: ${issue.message}`);

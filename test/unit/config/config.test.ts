@@ -56,6 +56,24 @@ describe("loadConfig", () => {
     );
   });
 
+  it("lists the keys a level accepts when an unknown one is no likely typo", async () => {
+    const p = await file("k.json", JSON.stringify({ tracking: { iouThresh: 0.3 } }));
+    const keys = Object.keys(DEFAULT_CONFIG.tracking).sort();
+    expect(() => loadConfig(p)).toThrow(
+      /tracking\.iouThresh: unknown key "iouThresh" \(keys here: [a-zA-Z, ]+\)/,
+    );
+    const message = (() => {
+      try {
+        loadConfig(p);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    const listed = /keys here: ([a-zA-Z, ]+)\)/.exec(message)?.[1]?.split(", ").sort();
+    expect(listed).toEqual(keys);
+  });
+
   it("takes workerNice within 0..19 and names it when out of range", async () => {
     expect(loadConfig(await file("n.yaml", "workerNice: 19\n")).workerNice).toBe(19);
     expect(loadConfig(await file("n0.yaml", "sources: []\n")).workerNice).toBe(5);
