@@ -5,6 +5,7 @@
  * (AP/AP50 of `_pred_instances.json`'s `detections`, else its `instances`), tracking (HOTA,
  * MOTSA/sMOTSA/MOTSP, IDF1 of its `instances`).
  */
+import { didYouMean } from "../util/suggest.js";
 import { InputError, errorMessage } from "../frames/problem.js";
 import { matchFrames, readPairs } from "./dataset.js";
 import { InstanceApAccumulator, type InstanceResult } from "./instance-ap.js";
@@ -48,7 +49,10 @@ export function parseTasks(value: string): EvalTask[] {
   for (const name of names) {
     const task = EVAL_TASKS.find((t) => t === name);
     if (task === undefined) {
-      throw new InputError("--tasks", `unknown task "${name}"; known tasks: ${EVAL_TASKS.join(", ")}`);
+      throw new InputError(
+        "--tasks",
+        `unknown task "${name}"${didYouMean(name, EVAL_TASKS)}; known tasks: ${EVAL_TASKS.join(", ")}`,
+      );
     }
     if (!IMPLEMENTED_TASKS.includes(task)) {
       throw new InputError(

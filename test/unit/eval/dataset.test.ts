@@ -188,5 +188,8 @@ describe("parseTasks", () => {
     expect(() => parseTasks("depth")).toThrow(
       /unknown task "depth"; known tasks: semantic, panoptic, instance, tracking/,
     );
+    expect(() => parseTasks("semantic,trackng")).toThrow(
+      /unknown task "trackng" \(did you mean "tracking"\?\); known tasks:/,
+    );
   });
 });
