@@ -129,6 +129,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       if (config.tracking.enabled) return withDetections(model, config.tracking.lowScoreThreshold);
       return model;
     });
+    // Before the models load (seconds): an unwritable prediction directory is a start-up error.
+    const predictions =
+      config.sinks.predDir !== null ? await PredictionWriter.open(config.sinks.predDir) : undefined;
     // overlap auto: off when no worker ever holds two frames (live sources hold one per worker,
     // so there is no next frame to preprocess during a run — only the copies would remain); on
     // when the CPU sessions leave a core free; else each worker checks for a GPU provider.
@@ -162,7 +165,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       log.info({ model: model.name, provider: engine.selectedProvider }, "model loaded");
       res.engines.push({ model, engine });
     }
-    if (config.sinks.predDir !== null) res.sinks.push(new PredictionWriter(config.sinks.predDir));
+    if (predictions !== undefined) res.sinks.push(predictions);
 
     const writesPredictions = config.sinks.predDir !== null;
     const fusion = {

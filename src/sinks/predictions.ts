@@ -1,7 +1,9 @@
-import { mkdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { encodePng } from "../frames/codec.js";
+import { errorMessage, InputError } from "../frames/problem.js";
 import { paintInstanceIds, type Instances, type SegmentationResult } from "../inference/result.js";
+import { ensureDir } from "../util/ensure-dir.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { Output, Sink } from "./sink.js";
 
@@ -95,6 +97,27 @@ export class PredictionWriter implements Sink {
 
   constructor(readonly dir: string) {}
 
+  /**
+   * A writer whose directory exists and takes files: creates it, writes and removes a probe
+   * file. A directory that cannot be made or written is a start-up error (exit 2) naming it,
+   * not a `sink-failed` problem on every frame.
+   */
+  static async open(dir: string): Promise<PredictionWriter> {
+    const probe = join(dir, `.segstream-probe-${process.pid}`);
+    try {
+      await ensureDir(dir);
+      await writeFileAtomic(probe, "");
+      await rm(probe, { force: true });
+    } catch (e) {
+      throw new InputError(
+        `--pred-dir ${dir}`,
+        `cannot write predictions there (${errorMessage(e)})`,
+        "give a directory segstream may create and write, e.g. --pred-dir out/pred",
+      );
+    }
+    return new PredictionWriter(dir);
+  }
+
   get framesWritten(): number {
     return this.written;
   }
@@ -103,7 +126,7 @@ export class PredictionWriter implements Sink {
     const { city, stem } = predictionStem(out);
     const dir = join(this.dir, city);
     if (!this.dirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      await ensureDir(dir);
       this.dirs.add(dir);
     }
     const r = out.result;

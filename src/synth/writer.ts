@@ -1,6 +1,8 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { encodePng } from "../frames/codec.js";
 import { ID_TO_COLOR } from "../frames/labels.js";
+import { errorMessage, InputError } from "../frames/problem.js";
+import { ensureDir } from "../util/ensure-dir.js";
 import {
   cameraDir,
   cameraPath,
@@ -73,8 +75,11 @@ export function colorize(labelIds: Uint8Array, out = new Uint8Array(labelIds.len
 
 export async function writeSynthetic(o: SynthWriteOptions): Promise<SynthWriteReport> {
   const { out, split, city, width, height } = o;
-  for (const d of [imageDir, gtDir, cameraDir, timestampDir])
-    await mkdir(d(out, split, city), { recursive: true });
+  try {
+    for (const d of [imageDir, gtDir, cameraDir, timestampDir]) await ensureDir(d(out, split, city));
+  } catch (e) {
+    throw new InputError(`--out ${out}`, `cannot write the dataset there (${errorMessage(e)})`);
+  }
   let files = 0;
   let renderMs = 0;
   let encodeMs = 0;

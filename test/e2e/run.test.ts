@@ -149,6 +149,15 @@ describe("segstream run", () => {
     expect(r.stderr).toContain("apt-get install ffmpeg");
   });
 
+  it("exits 2 naming a prediction directory it cannot write, before loading the model", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "seg-predfile-")), "not-a-dir");
+    await writeFile(file, "x");
+    const r = cli(["run", "--source", `images:${dir}`, "--model", TINY, "--pred-dir", join(file, "pred")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--pred-dir ${join(file, "pred")}: cannot write predictions there (ENOTDIR`);
+    expect(r.stderr).not.toContain("model loaded");
+  });
+
   it("exits 2 naming a model that does not exist", () => {
     const r = cli(["run", "--source", `images:${dir}`, "--model", "no-such-model"]);
     expect(r.code).toBe(2);

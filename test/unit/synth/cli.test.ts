@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "../../e2e/cli.js";
 
@@ -12,5 +15,13 @@ describe("segstream synth options", () => {
     const r = cli(["synth", ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(option);
+  });
+
+  it("exits 2 naming an --out it cannot write", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "seg-synth-out-")), "a-file");
+    writeFileSync(file, "x");
+    const r = cli(["synth", "--out", join(file, "data"), "--frames", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out ${join(file, "data")}: cannot write the dataset there (ENOTDIR`);
   });
 });
