@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { didYouMean } from "../util/suggest.js";
 
 /**
  * The whole pipeline configuration (YAML or JSON file, then CLI flags on top).
@@ -28,12 +29,30 @@ const TensorrtOptions = z.strictObject({
 
 export const ProviderName = z.enum(["tensorrt", "cuda", "cpu"]);
 
+/** The message for a `providers` value that is neither "auto" nor a list of provider names. */
+function providersIssue(input: unknown): string {
+  const expected = `expected "auto" or a list of ${ProviderName.options.join(", ")} in order of preference`;
+  const values = Array.isArray(input) ? (input as unknown[]) : [input];
+  if (Array.isArray(input) && input.length === 0) return `empty list; ${expected}`;
+  const bad = values.find((v) => !(ProviderName.options as readonly unknown[]).includes(v));
+  if (bad === "auto") return `"auto" stands alone, not in a list; ${expected}`;
+  if (typeof bad === "string") {
+    const hint = /^gpu$/i.test(bad)
+      ? ' (for a GPU: "cuda", or "tensorrt,cuda")'
+      : didYouMean(bad, [...ProviderName.options, "auto"]);
+    return `unknown execution provider "${bad}"${hint}; ${expected}`;
+  }
+  return `${JSON.stringify(bad ?? input)} is not an execution provider; ${expected}`;
+}
+
 export const ConfigSchema = z.strictObject({
   sources: z.array(SourceSchema),
   /** Bundled model names (see `segstream models`) or paths to `.onnx`/`.json`. */
   models: z.array(z.string().min(1)),
   /** Execution providers in order of preference, or `auto` (= tensorrt, cuda, cpu). */
-  providers: z.union([z.literal("auto"), z.array(ProviderName).min(1)]),
+  providers: z.union([z.literal("auto"), z.array(ProviderName).min(1)], {
+    error: (issue) => providersIssue(issue.input),
+  }),
   providerOptions: z.strictObject({
     tensorrt: TensorrtOptions,
     cuda: z.strictObject({ deviceId: z.int().min(0) }),

@@ -74,6 +74,21 @@ describe("loadConfig", () => {
     expect(listed).toEqual(keys);
   });
 
+  it.each([
+    [["cpuu"], 'unknown execution provider "cpuu" (did you mean "cpu"?)'],
+    [["cuda", "gpu"], 'unknown execution provider "gpu" (for a GPU: "cuda", or "tensorrt,cuda")'],
+    [["auto", "cpu"], '"auto" stands alone, not in a list'],
+    ["fastest", 'unknown execution provider "fastest"'],
+  ])("names a bad providers value %j and what it takes", async (providers, message) => {
+    const p = await file("p.json", JSON.stringify({ providers }));
+    expect(() => loadConfig(p)).toThrow(
+      `providers: ${message}; expected "auto" or a list of tensorrt, cuda, cpu`,
+    );
+    expect(
+      loadConfig(await file("q.json", JSON.stringify({ providers: ["cuda", "cpu"] }))).providers,
+    ).toEqual(["cuda", "cpu"]);
+  });
+
   it("takes workerNice within 0..19 and names it when out of range", async () => {
     expect(loadConfig(await file("n.yaml", "workerNice: 19\n")).workerNice).toBe(19);
     expect(loadConfig(await file("n0.yaml", "sources: []\n")).workerNice).toBe(5);
