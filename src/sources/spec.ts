@@ -51,11 +51,19 @@ function parseSynthetic(spec: string, rest: string): SourceSpec {
       default:
         throw new InputError(
           spec,
-          `unknown synthetic option "${k}"${didYouMean(k, ["seed", "size", "fps"])}`,
+          `unknown synthetic option "${k}"${didYouMean(k, ["seed", "size", "fps"])}; options: seed=N, size=WxH, fps=N`,
         );
     }
   }
   return { type: "synthetic", ...out };
+}
+
+/** The spec a bare path most likely meant, judged by its form: `/dev/video0` → camera, `x.mcap` → mcap … */
+function guessSpec(path: string): string {
+  if (/^\/dev\/video\d+$/.test(path)) return `camera:${path}`;
+  if (/\.mcap$/i.test(path)) return `mcap:${path}`;
+  if (/\.(mp4|mkv|avi|mov|webm|m4v|ts|h264|h265|hevc)$/i.test(path)) return `video:${path}`;
+  return `images:${path}`;
 }
 
 /** Parses `images:PATH` · `video:PATH` · `camera:/dev/videoN` · `mcap:FILE[#TOPIC]` · `ros:/topic` · `synthetic[:k=v,…]`. */
@@ -81,6 +89,14 @@ export function parseSourceSpec(spec: string): SourceSpec {
       if (!rest.startsWith("/")) throw new InputError(spec, "ros source needs an absolute topic: ros:/topic");
       return { type, topic: rest };
     default:
+      if (colon < 0) {
+        // A bare path: say which type it most likely wants (by its form only; no I/O here).
+        throw new InputError(
+          spec,
+          `no source type; expected TYPE:…, with TYPE one of ${SOURCE_TYPES.join(", ")}`,
+          `did you mean ${guessSpec(spec)}?`,
+        );
+      }
       throw new InputError(
         spec,
         `unknown source type "${type}"${didYouMean(type, SOURCE_TYPES)}; expected one of ${SOURCE_TYPES.join(", ")} (e.g. images:PATH)`,

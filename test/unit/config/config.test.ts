@@ -132,5 +132,14 @@ describe("parseSourceSpec", () => {
   });
   it("suggests the closest source type", () => {
     expect(() => parseSourceSpec("imags:x")).toThrow('unknown source type "imags" (did you mean "images"?)');
+    expect(() => parseSourceSpec("recordings/sample")).toThrow(
+      "recordings/sample: no source type; expected TYPE:…, with TYPE one of images, video, camera, mcap, ros, synthetic\n  hint: did you mean images:recordings/sample?",
+    );
+    expect(() => parseSourceSpec("bags/drive.mcap")).toThrow("did you mean mcap:bags/drive.mcap?");
+    expect(() => parseSourceSpec("clip.MP4")).toThrow("did you mean video:clip.MP4?");
+    expect(() => parseSourceSpec("/dev/video0")).toThrow("did you mean camera:/dev/video0?");
+    expect(() => parseSourceSpec("synthetic:sede=3")).toThrow(
+      'unknown synthetic option "sede"; options: seed=N, size=WxH, fps=N',
+    );
   });
 });
