@@ -49,6 +49,8 @@ export function parseMcapSpec(spec: string): { path: string; topic: string | und
  */
 class FileReadable implements McapTypes.IReadable {
   uncompressedChunks: ReadonlyMap<bigint, bigint> | undefined;
+  /** Offset of the last read: after a chunk fails its CRC or decompression, that chunk's start. */
+  lastReadOffset: bigint | undefined;
 
   constructor(
     private readonly fh: FileHandle,
@@ -60,6 +62,7 @@ class FileReadable implements McapTypes.IReadable {
   }
 
   async read(offset: bigint, size: bigint): Promise<Uint8Array> {
+    this.lastReadOffset = offset;
     const buf = new Uint8Array(Number(size));
     let done = 0;
     while (done < buf.length) {
@@ -88,6 +91,11 @@ async function* streamRecords(
     file.destroy();
   }
   if (!reader.done()) throw new Error("file ends before the MCAP footer (truncated recording?)");
+}
+
+/** A damaged chunk the replay skipped (see `messages()` in openMcapSource). */
+interface Damaged {
+  readonly damaged: string;
 }
 
 interface ChannelInfo {
@@ -269,10 +277,39 @@ async function openMcapReader(
       indexed!.chunkIndexes.map((c) => [c.chunkStartOffset, c.chunkLength]),
     );
 
-  async function* messages(): AsyncGenerator<McapTypes.Message> {
+  /**
+   * The topic's messages in log-time order. Indexed files survive a damaged chunk (CRC mismatch,
+   * corrupt compression): it is reported as a `Damaged` event and the replay resumes after its
+   * time range; an unindexed file cannot be resynchronised and stops there.
+   */
+  async function* messages(): AsyncGenerator<McapTypes.Message | Damaged> {
     if (indexed) {
-      yield* indexed.readMessages({ topics: [topic], validateCrcs: !nativeCrc });
-      return;
+      let startTime: bigint | undefined;
+      for (;;) {
+        try {
+          for await (const m of indexed.readMessages({
+            topics: [topic],
+            validateCrcs: !nativeCrc,
+            ...(startTime !== undefined ? { startTime } : {}),
+          })) {
+            yield m;
+          }
+          return;
+        } catch (e) {
+          const at = readable.lastReadOffset;
+          const chunk = indexed.chunkIndexes.find((c) => c.chunkStartOffset === at);
+          // Not a chunk read, or no progress (the same chunk again): nothing to skip to.
+          if (chunk === undefined || (startTime !== undefined && chunk.messageEndTime < startTime)) throw e;
+          const ours = chosen.some((c) => chunk.messageIndexOffsets.has(c.id));
+          yield {
+            damaged:
+              `chunk at offset ${chunk.chunkStartOffset} (log time ${chunk.messageStartTime}–${chunk.messageEndTime}) ` +
+              `is damaged (${errorMessage(e)}); its messages are skipped${ours ? "" : " (none on this topic)"}, ` +
+              `replay resumes at log time ${chunk.messageEndTime + 1n}`,
+          };
+          startTime = chunk.messageEndTime + 1n;
+        }
+      }
     }
     for await (const rec of streamRecords(path, decompressHandlers)) {
       if (rec.type === "Message" && byId.has(rec.channelId)) yield rec;
@@ -298,7 +335,7 @@ async function openMcapReader(
     const it = messages();
     try {
       while (!closed) {
-        let r: IteratorResult<McapTypes.Message>;
+        let r: IteratorResult<McapTypes.Message | Damaged>;
         try {
           r = await it.next();
         } catch (e) {
@@ -306,6 +343,10 @@ async function openMcapReader(
           break;
         }
         if (r.done || closed) break;
+        if ("damaged" in r.value) {
+          yield problem("read-failed", input, r.value.damaged, { sourceId });
+          continue;
+        }
         const msg = r.value;
         const ch = byId.get(msg.channelId);
         if (!ch) continue;

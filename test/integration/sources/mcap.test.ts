@@ -234,7 +234,7 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
   });
 
   it.each([true, false])(
-    "a damaged chunk (a pixel byte flipped; worker %s) → the frames before it, then read-failed naming its offset and CRCs",
+    "a damaged chunk (a pixel byte flipped; worker %s) → read-failed naming its offset and CRCs, and the replay goes on after it",
     async (readInWorker) => {
       const file = join(dir, `damaged-${readInWorker}.mcap`);
       const msgs = [5, 6, 7].map((s, i) => image("/front", "rgb8", rgb, 3, [s, 0], BigInt(i + 1)));
@@ -256,14 +256,57 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
       await writeFile(file, bytes);
 
       const { frames, problems } = await collect(await openMcapSource(file, { readInWorker }));
-      expect(frames.map((f) => f.stampNs)).toEqual([5_000_000_000n]);
+      expect(frames.map((f) => f.stampNs)).toEqual([5_000_000_000n, 7_000_000_000n]);
+      expect(Buffer.from(frames[1]!.data).equals(Buffer.from(rgb))).toBe(true);
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatchObject({ code: "read-failed", input: `mcap:${file}#/front` });
       expect(problems[0]!.reason).toMatch(
         new RegExp(`chunk at offset ${second.chunkStartOffset}: CRC \\d+ does not match the recorded \\d+`),
       );
+      expect(problems[0]!.reason).toContain(
+        `chunk at offset ${second.chunkStartOffset} (log time 2–2) is damaged (`,
+      );
+      expect(problems[0]!.reason).toContain("its messages are skipped, replay resumes at log time 3");
     },
   );
+
+  it("a damaged zstd chunk is skipped too (its CRC checked after decompression)", async () => {
+    const zstd = await import("@foxglove/wasm-zstd");
+    await zstd.isLoaded;
+    const file = join(dir, "damaged-zstd.mcap");
+    const msgs = [5, 6, 7, 8].map((s, i) =>
+      image("/front", "rgb8", rgbImage(W, H, i), 3, [s, 0], BigInt(i + 1)),
+    );
+    await writeMcap(file, msgs, {
+      writer: {
+        chunkSize: 1,
+        // Level 0 keeps the pixels nearly verbatim, so one flipped byte changes the output, not the frame.
+        compressChunk: (data) => ({ compression: "zstd", compressedData: zstd.compress(data, 0) }),
+      },
+    });
+    const fh = await open(file, "r");
+    const bytes = new Uint8Array((await fh.stat()).size);
+    await fh.read(bytes, 0, bytes.length, 0);
+    await fh.close();
+    const reader = await McapIndexedReader.Initialize({
+      readable: {
+        size: () => Promise.resolve(BigInt(bytes.length)),
+        read: (o, n) => Promise.resolve(bytes.slice(Number(o), Number(o + n))),
+      },
+    });
+    const chunks = [...reader.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+    const third = chunks[2]!;
+    bytes[Number(third.chunkStartOffset + third.chunkLength / 2n)]! ^= 0xff;
+    await writeFile(file, bytes);
+
+    const { frames, problems } = await collect(await openMcapSource(file, { readInWorker: false }));
+    expect(frames.map((f) => f.stampNs)).toEqual([5n, 6n, 8n].map((s) => s * 1_000_000_000n));
+    expect(Buffer.from(frames[2]!.data).equals(Buffer.from(rgbImage(W, H, 3)))).toBe(true);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.reason).toContain(
+      `chunk at offset ${third.chunkStartOffset} (log time 3–3) is damaged (`,
+    );
+  });
 
   it("unindexed and truncated files are read with the streaming reader", async () => {
     const msgs = [0, 1, 2, 3].map((k) =>
