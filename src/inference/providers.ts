@@ -126,6 +126,8 @@ export async function selectProvider<T>(
     try {
       a = await tryProvider(p);
     } catch (e) {
+      // An InputError is about the input (the model file), not this provider: no other will do.
+      if (e instanceof InputError) throw e;
       a = { provider: p, ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
     attempts.push(a);

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { performance } from "node:perf_hooks";
+import { errorMessage, InputError } from "../frames/problem.js";
 import type { Logger } from "../util/logger.js";
 import { checkModelIo, type ResolvedModel } from "./model.js";
 import type { RunThreadInit, SessionReady } from "./protocol.js";
@@ -91,6 +92,10 @@ async function probeGpuProvider(
   }
 }
 
+/** onnxruntime's messages for a file its model loader cannot read (1.30: "Load model from X failed:…"). */
+const MODEL_LOAD_FAILURE =
+  /Load model from .* failed|Protobuf parsing failed|ModelProto does not have a graph/i;
+
 export async function openSession(
   model: ResolvedModel,
   req: SessionRequest,
@@ -106,10 +111,25 @@ export async function openSession(
       const why = await probeGpuProvider(p, req.providerOptions);
       if (why !== undefined) return { provider: p, ok: false, reason: why };
     }
-    const session = await ort.InferenceSession.create(
-      model.onnxPath,
-      sessionOptions(ortProviderEntry(p, req.providerOptions), req),
-    );
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(
+        model.onnxPath,
+        sessionOptions(ortProviderEntry(p, req.providerOptions), req),
+      );
+    } catch (e) {
+      // ORT's model loader failing is the file's fault, whatever the provider: say so rather
+      // than "no usable execution provider" (with a GPU install hint) after trying them all.
+      const msg = errorMessage(e);
+      if (MODEL_LOAD_FAILURE.test(msg)) {
+        throw new InputError(
+          model.onnxPath,
+          `cannot load the model (${msg.split("\n")[0]!.replace(/^Load model from \S+ failed:\s*/, "")})`,
+          "check it is a complete ONNX file (a download or copy may have been cut short) and re-export it if not",
+        );
+      }
+      throw e;
+    }
     warnings.push(...unappliedOptionWarnings(p, req.providerOptions));
     return { provider: p, ok: true, value: session };
   };

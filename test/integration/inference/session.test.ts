@@ -48,6 +48,23 @@ describe("openSession (real onnxruntime-node, CPU machine)", () => {
     );
   });
 
+  it.each([
+    ["random bytes", (b: Buffer) => Buffer.from(b.map((_, i) => (i * 7919) % 251))],
+    ["cut short", (b: Buffer) => b.subarray(0, Math.floor(b.length / 2))],
+  ])("an ONNX file that is %s → InputError naming the file, not the providers", async (_, damage) => {
+    const path = editedModel(() => undefined);
+    writeFileSync(path, damage(readFileSync(path)));
+    const err = await openSession(resolveModel(path, FIX), { providers: ["tensorrt", "cuda", "cpu"] }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot load the model \\(`),
+    );
+    expect((err as Error).message).not.toContain("no usable execution provider");
+    expect((err as InputError).hint).toContain("complete ONNX file");
+  });
+
   it("manifest output name that the model lacks → expected vs found", async () => {
     const path = editedModel((m) => {
       m.outputs = { logits: "logits" };
