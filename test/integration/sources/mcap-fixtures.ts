@@ -1,7 +1,13 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { parse } from "@foxglove/rosmsg";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { McapWriter, type IWritable, type McapWriterOptions } from "@mcap/core";
+import {
+  McapIndexedReader,
+  McapWriter,
+  type IWritable,
+  type McapTypes,
+  type McapWriterOptions,
+} from "@mcap/core";
 import {
   ROS1_COMPRESSED_IMAGE_SCHEMA,
   ROS1_IMAGE_SCHEMA,
@@ -133,4 +139,19 @@ export function padRows(data: Uint8Array, rowBytes: number, height: number, step
   const out = new Uint8Array(step * height).fill(0xee);
   for (let y = 0; y < height; y++) out.set(data.subarray(y * rowBytes, (y + 1) * rowBytes), y * step);
   return out;
+}
+
+/** A file's bytes (to damage and write back) and its chunk indexes in file order. */
+export async function fileChunks(
+  path: string,
+): Promise<{ bytes: Uint8Array; chunks: McapTypes.ChunkIndex[] }> {
+  const bytes = new Uint8Array(await readFile(path));
+  const reader = await McapIndexedReader.Initialize({
+    readable: {
+      size: () => Promise.resolve(BigInt(bytes.length)),
+      read: (o, n) => Promise.resolve(bytes.slice(Number(o), Number(o + n))),
+    },
+  });
+  const chunks = [...reader.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+  return { bytes, chunks };
 }

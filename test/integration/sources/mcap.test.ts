@@ -1,5 +1,4 @@
-import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { McapIndexedReader } from "@mcap/core";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +6,15 @@ import { encodeJpeg, encodePng } from "../../../src/frames/codec.js";
 import { InputError } from "../../../src/frames/problem.js";
 import { openMcapSource, parseMcapSpec } from "../../../src/sources/mcap.js";
 import { collect, psnr } from "./helpers.js";
-import { header, padRows, rgbImage, smoothImage, writeMcap, type FixtureMessage } from "./mcap-fixtures.js";
+import {
+  fileChunks,
+  header,
+  padRows,
+  rgbImage,
+  smoothImage,
+  writeMcap,
+  type FixtureMessage,
+} from "./mcap-fixtures.js";
 
 const W = 24;
 const H = 16;
@@ -239,17 +246,7 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
       const file = join(dir, `damaged-${readInWorker}.mcap`);
       const msgs = [5, 6, 7].map((s, i) => image("/front", "rgb8", rgb, 3, [s, 0], BigInt(i + 1)));
       await writeMcap(file, msgs, { writer: { chunkSize: 1 } }); // one message per chunk
-      const fh = await open(file, "r");
-      const bytes = new Uint8Array((await fh.stat()).size);
-      await fh.read(bytes, 0, bytes.length, 0);
-      await fh.close();
-      const reader = await McapIndexedReader.Initialize({
-        readable: {
-          size: () => Promise.resolve(BigInt(bytes.length)),
-          read: (o, n) => Promise.resolve(bytes.slice(Number(o), Number(o + n))),
-        },
-      });
-      const chunks = [...reader.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+      const { bytes, chunks } = await fileChunks(file);
       expect(chunks.map((c) => c.compression)).toEqual(["", "", ""]);
       const second = chunks[1]!;
       bytes[Number(second.chunkStartOffset + second.chunkLength) - 10]! ^= 0xff; // inside the image data
@@ -284,17 +281,7 @@ describe("mcap source (ROS 2, real MCAP files)", () => {
         compressChunk: (data) => ({ compression: "zstd", compressedData: zstd.compress(data, 0) }),
       },
     });
-    const fh = await open(file, "r");
-    const bytes = new Uint8Array((await fh.stat()).size);
-    await fh.read(bytes, 0, bytes.length, 0);
-    await fh.close();
-    const reader = await McapIndexedReader.Initialize({
-      readable: {
-        size: () => Promise.resolve(BigInt(bytes.length)),
-        read: (o, n) => Promise.resolve(bytes.slice(Number(o), Number(o + n))),
-      },
-    });
-    const chunks = [...reader.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+    const { bytes, chunks } = await fileChunks(file);
     const third = chunks[2]!;
     bytes[Number(third.chunkStartOffset + third.chunkLength / 2n)]! ^= 0xff;
     await writeFile(file, bytes);
