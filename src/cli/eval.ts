@@ -18,7 +18,7 @@ export function registerEval(program: Command): void {
   program
     .command("eval")
     .description(
-      "Score Cityscapes-format predictions against ground truth (semantic IoU/iIoU, panoptic PQ, instance AP, tracking HOTA/MOTSA/IDF1)",
+      "score Cityscapes-format predictions against ground truth (semantic IoU/iIoU, panoptic PQ, instance AP, tracking HOTA/MOTSA/IDF1)",
     )
     .requiredOption("--gt <dir>", "ground truth: Cityscapes root, gtFine folder, split or city folder")
     .requiredOption(
