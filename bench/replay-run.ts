@@ -37,6 +37,8 @@ export interface ReplayOptions {
   readonly warmup: number;
   /** The `workerNice` config key, when set. */
   readonly workerNice?: number;
+  /** Node flags of the replay process (default: segstream's own, PRODUCT_NODE_FLAGS). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface ReplayResult {
@@ -62,7 +64,7 @@ export async function replayOnce(o: ReplayOptions): Promise<ReplayResult> {
   const child = spawn(
     process.execPath,
     [
-      ...PRODUCT_NODE_FLAGS,
+      ...(o.nodeFlags ?? PRODUCT_NODE_FLAGS),
       join(o.root, "bench", "replay-child.mjs"),
       JSON.stringify(config),
       String(o.warmup),
