@@ -9,6 +9,7 @@ export type ProblemCode =
   | "bad-message" // a message of the wrong type/encoding
   | "inference-failed" // session.run threw for one frame
   | "worker-crashed" // an inference worker died; its frame is counted as failed
+  | "track-failed" // the tracker threw for one result; it goes out untracked
   | "sink-failed" // a sink threw for one result
   | "client-message" // a malformed message from a dashboard client
   | "source-error"; // a source reported an error mid-stream but went on

@@ -139,7 +139,20 @@ function sourceGraph(src: FrameSource, o: GraphOptions, taken: () => boolean): O
             return undefined;
           }
           const t0 = performance.now();
-          const result = o.stages.track(item.result, item.frame);
+          let result: SegmentationResult;
+          try {
+            result = o.stages.track(item.result, item.frame);
+          } catch (e) {
+            // The frame still goes out, untracked (no track ids), and says why.
+            report(
+              problem("track-failed", src.id, errorMessage(e), {
+                sourceId: src.id,
+                frameId: item.frame.id,
+                stampNs: item.frame.stampNs,
+              }),
+            );
+            result = item.result;
+          }
           const trackMs = performance.now() - t0;
           const out: Output = { frame: item.frame, result };
           for (const sink of o.losslessSinks) {

@@ -1,7 +1,9 @@
 /**
  * One `ByteTracker` per `sourceId`, so sources never share tracks. A source's tracker is reset
  * when the caller passes a `sequence` different from the one seen last for that source (e.g.
- * `frame.meta.sequence` of a Cityscapes replay); ids keep counting per source (never reused).
+ * `frame.meta.sequence` of a Cityscapes replay), and when the source's frame size changes (a
+ * camera switching resolution, a folder of mixed sizes: masks of two sizes cannot be matched);
+ * ids keep counting per source (never reused).
  */
 import type { SegmentationResult } from "../inference/result.js";
 import type { ImageView } from "./appearance.js";
@@ -17,7 +19,10 @@ export interface UpdateContext {
 
 export class MultiSourceTracker {
   readonly options: TrackerOptions;
-  private readonly trackers = new Map<string, { tracker: ByteTracker; sequence: string | undefined }>();
+  private readonly trackers = new Map<
+    string,
+    { tracker: ByteTracker; sequence: string | undefined; width: number; height: number }
+  >();
 
   constructor(options: TrackerOptionsInit = {}) {
     this.options = trackerOptions(options);
@@ -25,12 +30,20 @@ export class MultiSourceTracker {
 
   update(result: SegmentationResult, context: UpdateContext = {}): SegmentationResult {
     let entry = this.trackers.get(result.sourceId);
+    const { width, height } = result;
     if (entry === undefined) {
-      entry = { tracker: new ByteTracker(this.options), sequence: context.sequence };
+      entry = { tracker: new ByteTracker(this.options), sequence: context.sequence, width, height };
       this.trackers.set(result.sourceId, entry);
-    } else if (context.sequence !== undefined && context.sequence !== entry.sequence) {
-      if (entry.sequence !== undefined) entry.tracker.reset();
-      entry.sequence = context.sequence;
+    } else {
+      if (context.sequence !== undefined && context.sequence !== entry.sequence) {
+        if (entry.sequence !== undefined) entry.tracker.reset();
+        entry.sequence = context.sequence;
+      }
+      if (width !== entry.width || height !== entry.height) {
+        entry.tracker.reset();
+        entry.width = width;
+        entry.height = height;
+      }
     }
     return entry.tracker.update(result, context.image);
   }

@@ -164,6 +164,43 @@ describe("runGraph, lossless", () => {
     expect(metrics.summary().problemsByCode).toEqual({ "decode-failed": 1, "inference-failed": 1 });
   });
 
+  it("turns a tracker that throws into a track-failed problem; the frame goes out untracked", async () => {
+    const src = countingReplay(4);
+    const sink = new CollectSink("files", true);
+    const tracked = (r: SegmentationResult): SegmentationResult => ({
+      ...r,
+      sourceId: `${r.sourceId}-tracked`,
+    });
+    const { opts, problems, metrics } = options([src], "lossless", (f) => Promise.resolve(resultOf(f)), {
+      losslessSinks: [sink],
+    });
+    await runGraph({
+      ...opts,
+      stages: {
+        infer: (f) => Promise.resolve(resultOf(f)),
+        track: (r) => {
+          if (r.frameId === 1) throw new RangeError("mask sizes differ: 768x384 vs 640x320");
+          return tracked(r);
+        },
+      },
+    });
+    expect(sink.outputs.map((o) => [o.result.frameId, o.result.sourceId])).toEqual([
+      [0, "s-tracked"],
+      [1, "s"],
+      [2, "s-tracked"],
+      [3, "s-tracked"],
+    ]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: "track-failed",
+        input: "s",
+        frameId: 1,
+        reason: "mask sizes differ: 768x384 vs 640x320",
+      }),
+    ]);
+    expect(metrics.summary().frames).toBe(4);
+  });
+
   it("stops reading on stop$ and drains frames in flight", async () => {
     const src = countingReplay(1000);
     const stop$ = new Subject<void>();

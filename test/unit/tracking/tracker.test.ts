@@ -334,4 +334,26 @@ describe("MultiSourceTracker", () => {
     expect(mt.sourceIds).toEqual(["left", "right"]);
     expect(mt.tracker("left")?.activeTracks.map((x) => x.id)).toEqual([2]);
   });
+
+  it("restarts a source's tracks when its frame size changes (masks of two sizes cannot be matched)", () => {
+    const mt = new MultiSourceTracker();
+    const step = (i: number, w: number, h: number) => {
+      // The same car, drawn at the frame's scale.
+      const k = w / W;
+      const det: Det = {
+        tag: "A",
+        cls: CAR,
+        score: 0.9,
+        mask: ellipse(w, h, k * (40 + 3 * i), k * 80, k * 22, k * 16),
+      };
+      const input = frame([det], { w, h, index: i, sourceId: "cam" });
+      return idsByTag(input, ["A"], mt.update(input)).get("A");
+    };
+    expect(step(0, W, H)).toBe(1);
+    expect(step(1, W, H)).toBe(1);
+    expect(step(2, W / 2, H / 2)).toBe(2); // new size: fresh tracks, ids keep counting
+    expect(step(3, W / 2, H / 2)).toBe(2);
+    expect(step(4, W, H)).toBe(3);
+    expect(step(5, W, H)).toBe(3);
+  });
 });
