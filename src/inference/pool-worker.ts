@@ -11,7 +11,7 @@ import { sizeWorkerHeaps } from "../util/worker-heap.js";
 import { workerScript } from "../util/worker-script.js";
 import { errorFromInfo } from "./errors.js";
 import type { ResolvedModel } from "./model.js";
-import { DEFAULT_WORKER_NICE, type FromWorker, type WorkerInit } from "./protocol.js";
+import { DEFAULT_WORKER_NICE, type AttemptRecord, type FromWorker, type WorkerInit } from "./protocol.js";
 import type { ProviderName, ProviderOptions } from "./providers.js";
 
 /** What a worker is started with (the pool's EngineOptions documents each key). */
@@ -38,13 +38,6 @@ export interface WorkerHandle {
   exited: boolean;
 }
 
-/** A provider tried at start-up, with why it was skipped. */
-export interface ProviderAttempt {
-  readonly provider: ProviderName;
-  readonly ok: boolean;
-  readonly reason?: string;
-}
-
 /** A worker's replies after start-up: results and per-frame failures. */
 export type WorkerReply = Exclude<FromWorker, { type: "ready" | "init-failed" }>;
 
@@ -64,7 +57,7 @@ export function startWorker(
   providers: readonly ProviderName[],
   log: Logger,
   events: WorkerEvents,
-): Promise<{ handle: WorkerHandle; provider: ProviderName; attempts: readonly ProviderAttempt[] }> {
+): Promise<{ handle: WorkerHandle; provider: ProviderName; attempts: readonly AttemptRecord[] }> {
   const init: WorkerInit = {
     model: launch.model,
     providers,

@@ -3,8 +3,8 @@ import { InputError, problem, type Problem } from "../frames/problem.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { ResolvedModel } from "./model.js";
 import { EngineClosedError, InferenceError, WorkerCrashedError } from "./errors.js";
-import { startWorker, type ProviderAttempt, type WorkerHandle, type WorkerReply } from "./pool-worker.js";
-import type { InferRequest, TestCrash } from "./protocol.js";
+import { startWorker, type WorkerHandle, type WorkerReply } from "./pool-worker.js";
+import type { AttemptRecord, InferRequest, TestCrash } from "./protocol.js";
 import {
   expandProviders,
   type ProviderName,
@@ -91,7 +91,7 @@ export class InferenceEngine implements AsyncDisposable {
   private disposed = false;
   private broken: Error | undefined;
   private provider: ProviderName | undefined;
-  private attemptsLog: readonly ProviderAttempt[] = [];
+  private attemptsLog: readonly AttemptRecord[] = [];
 
   private constructor(private readonly opts: EngineOptions) {
     this.log = opts.log ?? silentLogger;
@@ -124,7 +124,7 @@ export class InferenceEngine implements AsyncDisposable {
     return this.provider ?? "cpu";
   }
   /** Providers tried at start-up, with the reason each unavailable one was skipped. */
-  get providerAttempts(): readonly ProviderAttempt[] {
+  get providerAttempts(): readonly AttemptRecord[] {
     return this.attemptsLog;
   }
   /** Frames accepted and not yet settled. */

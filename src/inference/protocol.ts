@@ -61,10 +61,17 @@ export interface ErrorInfo {
   readonly hint?: string;
 }
 
+/** A provider tried at start-up, as reported: whether it was taken, and why not. */
+export interface AttemptRecord {
+  readonly provider: ProviderName;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
 /** A session opened and warmed up: the provider it got, and how it got there. */
 export interface SessionReady {
   readonly provider: ProviderName;
-  readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+  readonly attempts: readonly AttemptRecord[];
   readonly warnings: readonly string[];
   readonly warmupMs: number;
 }

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { errorMessage, InputError } from "../frames/problem.js";
 import type { Logger } from "../util/logger.js";
 import { checkModelIo, type ResolvedModel } from "./model.js";
-import type { RunThreadInit, SessionReady } from "./protocol.js";
+import type { AttemptRecord, RunThreadInit, SessionReady } from "./protocol.js";
 import { PROBE_INPUT, probeModelBytes } from "./probe-model.js";
 import {
   ortProviderEntry,
@@ -39,7 +39,7 @@ export interface SessionRequest {
 export interface OpenedSession {
   readonly session: ort.InferenceSession;
   readonly provider: ProviderName;
-  readonly attempts: readonly { provider: ProviderName; ok: boolean; reason?: string }[];
+  readonly attempts: readonly AttemptRecord[];
   readonly warnings: readonly string[];
 }
 

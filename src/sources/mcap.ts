@@ -300,11 +300,10 @@ async function openMcapReader(
           const chunk = indexed.chunkIndexes.find((c) => c.chunkStartOffset === at);
           // Not a chunk read, or no progress (the same chunk again): nothing to skip to.
           if (chunk === undefined || (startTime !== undefined && chunk.messageEndTime < startTime)) throw e;
-          const ours = chosen.some((c) => chunk.messageIndexOffsets.has(c.id));
           yield {
             damaged:
               `chunk at offset ${chunk.chunkStartOffset} (log time ${chunk.messageStartTime}–${chunk.messageEndTime}) ` +
-              `is damaged (${errorMessage(e)}); its messages are skipped${ours ? "" : " (none on this topic)"}, ` +
+              `is damaged (${errorMessage(e)}); its messages are skipped, ` +
               `replay resumes at log time ${chunk.messageEndTime + 1n}`,
           };
           startTime = chunk.messageEndTime + 1n;

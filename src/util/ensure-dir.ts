@@ -19,18 +19,18 @@ export async function ensureDir(dir: string): Promise<void> {
   const missing: string[] = [];
   let cur = resolve(dir);
   for (;;) {
+    let isDir: boolean;
     try {
-      const st = await stat(cur);
-      if (!st.isDirectory()) {
-        throw Object.assign(new Error(`ENOTDIR: not a directory, '${cur}'`), { code: "ENOTDIR" });
-      }
-      break;
+      isDir = (await stat(cur)).isDirectory();
     } catch (e) {
       const parent = dirname(cur);
       if (codeOf(e) !== "ENOENT" || parent === cur) throw e;
       missing.push(cur);
       cur = parent;
+      continue;
     }
+    if (!isDir) throw Object.assign(new Error(`ENOTDIR: not a directory, '${cur}'`), { code: "ENOTDIR" });
+    break;
   }
   for (const d of missing.reverse()) {
     try {
