@@ -8,6 +8,7 @@ import { nativeCrc32 } from "../util/native-crc32.js";
 import { checkUncompressedChunkCrc } from "./mcap-chunk-crc.js";
 import { decoderFor, type ImageDecoder } from "./mcap-decoders.js";
 import { imageSchemaKind } from "./ros-msg-defs.js";
+import { bagFolderHint, notMcapHint } from "./recording-kind.js";
 import { BadMessageError, compressedToFrame, imageMsgToFrame } from "./ros-image.js";
 import { threadedSource } from "./source-thread.js";
 import type { FrameSource, SourceEvent } from "./source.js";
@@ -156,12 +157,18 @@ async function openMcapReader(
 ): Promise<{ source: FrameSource; topic: string; indexed: boolean }> {
   const name = `mcap:${path}`;
   let size: bigint;
+  let isDir = false;
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new Error("not a regular file");
+    isDir = st.isDirectory();
+    if (!st.isFile()) throw new Error(isDir ? "a directory, not a file" : "not a regular file");
     size = BigInt(st.size);
   } catch (e) {
-    throw new InputError(name, `cannot open MCAP file (${errorMessage(e)})`);
+    throw new InputError(
+      name,
+      `cannot open MCAP file (${errorMessage(e)})`,
+      isDir ? await bagFolderHint(path) : undefined,
+    );
   }
   const decompressHandlers = opts.decompressHandlers ?? (await mcapDecompressHandlers());
   const fh = await open(path, "r");
@@ -199,8 +206,15 @@ async function openMcapReader(
           }
         }
       } catch (e) {
-        if (channels.length === 0)
-          throw new InputError(name, `not a readable MCAP file (${errorMessage(e)})`);
+        if (channels.length === 0) {
+          const head = new Uint8Array(16);
+          await fh.read(head, 0, 16, 0);
+          throw new InputError(
+            name,
+            `not a readable MCAP file (${errorMessage(e)})`,
+            notMcapHint(path, head),
+          );
+        }
         // Channels found before the damage are still replayable; the error repeats as a problem later.
       }
     }
