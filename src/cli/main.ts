@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE } from "./command.js";
+import { registerBench } from "./bench.js";
 import { registerSynth } from "./synth.js";
 import { registerEval } from "./eval.js";
 import { registerModels } from "./models.js";
@@ -15,6 +16,7 @@ registerSynth(program);
 registerEval(program);
 registerRun(program);
 registerModels(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);
