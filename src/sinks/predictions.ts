@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { encodePng } from "../frames/codec.js";
 import { errorMessage, InputError } from "../frames/problem.js";
 import { paintInstanceIds, type Instances, type SegmentationResult } from "../inference/result.js";
-import { ensureDir } from "../util/ensure-dir.js";
+import { codeOf, ensureDir } from "../util/ensure-dir.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { Output, Sink } from "./sink.js";
 
@@ -143,11 +143,21 @@ export class PredictionWriter implements Sink {
       ),
     ]);
     const base = join(dir, stem);
-    await Promise.all([
-      writeFileAtomic(`${base}_pred_labelIds.png`, labelPng),
-      writeFileAtomic(`${base}_pred_instanceIds.png`, idPng),
-      writeFileAtomic(`${base}_pred_instances.json`, JSON.stringify(instancesJson(r))),
-    ]);
+    const json = JSON.stringify(instancesJson(r));
+    const writeAll = (): Promise<unknown> =>
+      Promise.all([
+        writeFileAtomic(`${base}_pred_labelIds.png`, labelPng),
+        writeFileAtomic(`${base}_pred_instanceIds.png`, idPng),
+        writeFileAtomic(`${base}_pred_instances.json`, json),
+      ]);
+    try {
+      await writeAll();
+    } catch (e) {
+      if (codeOf(e) !== "ENOENT") throw e;
+      // The directory went away mid-run (cleaned by hand): make it again, once.
+      await ensureDir(dir);
+      await writeAll();
+    }
     this.written++;
   }
 

@@ -1,8 +1,8 @@
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
-/** The `code` of a Node system error, if it has one. */
-function codeOf(e: unknown): string | undefined {
+/** The `code` of a Node system error (ENOENT, EACCES …), if it has one. */
+export function codeOf(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
     ? e.code
     : undefined;
