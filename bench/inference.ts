@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { makeFrame, type Frame } from "../src/frames/frame.js";
+import type { Frame } from "../src/frames/frame.js";
 import { InferenceEngine } from "../src/inference/pool.js";
 import {
   bundledModelNames,
@@ -35,7 +35,7 @@ import {
   resolveModel,
   type ResolvedModel,
 } from "../src/inference/model.js";
-import { SynthSequence, sequenceSeed } from "../src/synth/index.js";
+import { cityFrames } from "../src/synth/index.js";
 import { LoopLag } from "../src/util/loop-lag.js";
 import { extendOnnx } from "./onnx-writer.js";
 import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
@@ -67,22 +67,6 @@ const FIX = join(import.meta.dirname, "..", "test", "fixtures", "models");
 function p(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-}
-
-/** FRAMES consecutive synthetic-city frames at width×height (rendered before any timing). */
-function cityFrames(width: number, height: number): Frame[] {
-  const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width, height, fps: 17, frames: FRAMES });
-  return Array.from({ length: FRAMES }, (_, id) =>
-    makeFrame({
-      id,
-      stampNs: BigInt(id) * 58_823_529n,
-      sourceId: "bench",
-      width,
-      height,
-      encoding: "rgb8",
-      data: seq.render(id).rgb.slice(),
-    }),
-  );
 }
 
 /**
@@ -264,7 +248,7 @@ const models: ResolvedModel[] = [
 
 const rows = [];
 for (const [FW, FH] of SIZES) {
-  const frames = cityFrames(FW, FH);
+  const frames = cityFrames(FW, FH, FRAMES);
   for (const model of models) {
     // The faster of ORT's defaults and the engine's session options (strict baseline).
     const bases = [await baseline(model, true), ...(THREADS > 1 ? [await baseline(model, false)] : [])];
@@ -303,7 +287,7 @@ const niceAb: { nice: number; lagP99: number; fps: number }[] = [];
 const abModel = models.find((m) => m.name === "deeplab-synth");
 if (NICE_AB_ROUNDS > 0 && abModel !== undefined) {
   const [FW, FH] = SIZES[SIZES.length - 1]!;
-  const frames = cityFrames(FW, FH);
+  const frames = cityFrames(FW, FH, FRAMES);
   for (let round = 0; round < NICE_AB_ROUNDS; round++) {
     for (const nice of [0, 5]) {
       const r = await engineRun(abModel, frames, nice);

@@ -115,32 +115,16 @@ async function benchModel(
   },
   log: Logger,
 ): Promise<BenchRow> {
-  const [{ InferenceEngine }, { makeFrame }, { SynthSequence, sequenceSeed }, { LoopLag }] =
-    await Promise.all([
-      import("../inference/pool.js"),
-      import("../frames/frame.js"),
-      import("../synth/index.js"),
-      import("../util/loop-lag.js"),
-    ]);
+  const [{ InferenceEngine }, { makeFrame }, { cityFrames }, { LoopLag }] = await Promise.all([
+    import("../inference/pool.js"),
+    import("../frames/frame.js"),
+    import("../synth/frames.js"),
+    import("../util/loop-lag.js"),
+  ]);
   const { width, height } = o.size ?? model.manifest.input;
-  const seq = new SynthSequence({
-    seed: sequenceSeed(7, 0),
-    width,
-    height,
-    fps: 17,
-    frames: DISTINCT_FRAMES,
-  });
-  const pixels = Array.from({ length: DISTINCT_FRAMES }, (_, i) => seq.render(i).rgb.slice());
+  const distinct = cityFrames(width, height, DISTINCT_FRAMES);
   const frame = (id: number) =>
-    makeFrame({
-      id,
-      stampNs: BigInt(id) * 58_823_529n,
-      sourceId: "bench",
-      width,
-      height,
-      encoding: "rgb8",
-      data: pixels[id % DISTINCT_FRAMES]!,
-    });
+    makeFrame({ ...distinct[id % DISTINCT_FRAMES]!, id, stampNs: BigInt(id) * 58_823_529n });
   const engine = await InferenceEngine.create({
     model,
     providers: o.providers,

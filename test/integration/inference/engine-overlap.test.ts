@@ -1,13 +1,12 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { patternFrame, selfThreadId, threadNices } from "./helpers.js";
-import { makeFrame, type Frame } from "../../../src/frames/frame.js";
 import type { Problem } from "../../../src/frames/problem.js";
 import { resolveModel } from "../../../src/inference/model.js";
 import { InferenceEngine, WorkerCrashedError, type EngineOptions } from "../../../src/inference/pool.js";
 import { cpuLeavesCoreFree, overlapByDefault } from "../../../src/inference/providers.js";
 import type { SegmentationResult } from "../../../src/inference/result.js";
-import { SynthSequence, sequenceSeed } from "../../../src/synth/index.js";
+import { cityFrames } from "../../../src/synth/index.js";
 import { defaultModelsDir } from "../../../src/inference/index.js";
 
 /**
@@ -32,21 +31,6 @@ async function engine(opts: Partial<EngineOptions> = {}): Promise<InferenceEngin
 
 const frame = patternFrame;
 
-function cityFrames(n: number, width: number, height: number): Frame[] {
-  const seq = new SynthSequence({ seed: sequenceSeed(7, 0), width, height, fps: 17, frames: n });
-  return Array.from({ length: n }, (_, i) =>
-    makeFrame({
-      id: i,
-      stampNs: BigInt(i) * 58_823_529n,
-      sourceId: "city",
-      width,
-      height,
-      encoding: "rgb8",
-      data: seq.render(i).rgb.slice(),
-    }),
-  );
-}
-
 /** Everything a result carries but its timings. */
 function content(r: SegmentationResult): unknown {
   const { timings: _t, ...rest } = r;
@@ -58,7 +42,7 @@ describe("InferenceEngine with overlap (session on a run thread, real ORT)", () 
     "%s: the same results as the inline engine, in submission order",
     async (name) => {
       const model = resolveModel(name, defaultModelsDir());
-      const frames = cityFrames(4, 384, 192);
+      const frames = cityFrames(384, 192, 4);
       const inline = await engine({ model, overlap: false });
       const overlapped = await engine({ model, overlap: true });
       const a = await Promise.all(frames.map((f) => inline.infer(f)));
