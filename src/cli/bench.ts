@@ -3,7 +3,7 @@ import { InputError } from "../frames/problem.js";
 import type { ResolvedModel } from "../inference/model.js";
 import type { ProvidersConfig } from "../inference/providers.js";
 import type { Logger } from "../util/logger.js";
-import { action, parseIntOption, parseSize } from "./command.js";
+import { action, parseIntOption, parseSize, providersFlag } from "./command.js";
 
 interface BenchFlags {
   model?: string[];
@@ -73,12 +73,7 @@ export function registerBench(program: Command): void {
           throw new InputError("--model", `no model given and none bundled in ${modelsDir}`);
         // The providers value is checked as the run command checks it (names, "did you mean").
         const providers = validateConfig(
-          {
-            providers:
-              flags.providers === "auto" || flags.providers === undefined
-                ? "auto"
-                : flags.providers.split(","),
-          },
+          { providers: providersFlag(flags.providers ?? "auto") },
           "command line",
         ).providers;
         const rows: BenchRow[] = [];

@@ -68,3 +68,8 @@ export function parseIntOption(option: string, value: string, min = 1): number {
   }
   return n;
 }
+
+/** `--providers` as the config takes it: "auto" or the comma-separated list (the schema checks the names). */
+export function providersFlag(value: string): "auto" | string[] {
+  return value === "auto" ? "auto" : value.split(",");
+}

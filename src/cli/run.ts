@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import type { Subject } from "rxjs";
 import type { Summary } from "../pipeline/metrics.js";
 import { InputError } from "../frames/problem.js";
-import { action, parseIntOption, type CommandContext } from "./command.js";
+import { action, parseIntOption, providersFlag, type CommandContext } from "./command.js";
 
 interface RunFlags {
   config?: string;
@@ -38,8 +38,7 @@ export function flagsToOverrides(f: RunFlags): Record<string, unknown> {
     policy: f.policy,
     maxFrames: f.maxFrames === undefined ? undefined : parseIntOption("--max-frames", f.maxFrames, 0),
     workers: f.workers === undefined ? undefined : parseIntOption("--workers", f.workers, 1),
-    providers:
-      f.providers === undefined ? undefined : f.providers === "auto" ? "auto" : f.providers.split(","),
+    providers: f.providers === undefined ? undefined : providersFlag(f.providers),
     providerOptions:
       f.threads === undefined
         ? undefined
