@@ -94,10 +94,11 @@ export async function bareLoop(o: BareLoopOptions): Promise<BareLoopFigures> {
   };
 }
 
-/** Main-thread lag p99 of this process over `ms` with nothing running, ms. */
-export async function idleLag(ms: number): Promise<number> {
+/** Main-thread lag p99 and max of this process over `ms` with nothing running, ms (machine noise). */
+export async function idleLag(ms: number): Promise<{ p99: number; max: number }> {
   const h = new LoopLag().start();
   await new Promise((r) => setTimeout(r, ms));
   h.stop();
-  return h.summary()?.p99 ?? NaN;
+  const s = h.summary();
+  return { p99: s?.p99 ?? NaN, max: s?.max ?? NaN };
 }

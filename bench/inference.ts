@@ -37,6 +37,7 @@ import {
 } from "../src/inference/model.js";
 import { cityFrames } from "../src/synth/index.js";
 import { LoopLag } from "../src/util/loop-lag.js";
+import { idleLag } from "./bare-loop.js";
 import { extendOnnx } from "./onnx-writer.js";
 import { YOLO_BENCH_LABELS, yoloSegBenchModel } from "./yolo-seg-model.js";
 import { runWithProductFlags } from "./node-flags.js";
@@ -141,15 +142,6 @@ function fullResLogits(m: ResolvedModel): ResolvedModel {
     JSON.stringify({ ...manifest, name, outputs: { logits: "logits_input_res" } }),
   );
   return resolveModel(join(dir, `${name}.onnx`), dir);
-}
-
-/** Event-loop lag p99/max (ms) of the main thread doing nothing for `ms` (machine noise). */
-async function idleLag(ms: number): Promise<{ p99: number; max: number }> {
-  const h = new LoopLag().start();
-  await new Promise((r) => setTimeout(r, ms));
-  h.stop();
-  const s = h.summary();
-  return { p99: s?.p99 ?? NaN, max: s?.max ?? NaN };
 }
 
 /** `spin`: ORT's default intra-op spinning; the engine's workers run without (see session.ts). */

@@ -177,7 +177,7 @@ for (const spec of values.models.split(",")) {
     `\nmodel ${model.name} (input ${input.width}x${input.height}), frames ${fw}x${fh} (${SOURCES.join(", ")}), ${FRAMES} per replay (timed from output ${WARMUP}), ` +
       `${THREADS} threads in all, CPU, ${ROUNDS} interleaved rounds (medians)`,
   );
-  const idle = await idleLag(1500);
+  const idle = (await idleLag(1500)).p99;
   const bareFps = new Map<string, number[]>();
   const bareLag = new Map<string, number[]>();
   const bareCpu = new Map<string, number[]>();
